@@ -1,0 +1,39 @@
+# Two commands for a fresh machine: `make run` and `make test` (README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+FLASK := $(BIN)/flask --app wsgi
+DEMO_CASES ?= 400
+
+.PHONY: run test test-pg test-sqlite install migrate lint diagram bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: $(STAMP)
+	@$(FLASK) db upgrade
+
+# Web app, Celery worker and beat on the embedded default (SQLite + embedded Redis) unless
+# DATABASE_URL / CELERY_BROKER_URL say otherwise. Ctrl-C stops all of them.
+run: migrate
+	@$(FLASK) seed-demo --if-empty --cases $(DEMO_CASES)
+	@exec $(BIN)/python -m mediation.runner
+
+# The whole suite. TEST_DATABASE_URL=postgresql://… runs it on PostgreSQL (CI does both).
+test: $(STAMP)
+	@$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	@$(BIN)/ruff check mediation workflows tests bench
+
+diagram: $(STAMP)
+	@$(BIN)/python -m workflows.draw docs/workflow.svg
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,38 @@
+"""People's-mediation (人民调解) case management: the Flask application factory."""
+from __future__ import annotations
+
+
+from flask import Flask
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Builds the app: config, then each subsystem's `init_app`, in a fixed order."""
+    app = Flask(__name__, instance_relative_config=True)
+    from mediation import config
+
+    config.load(app, test_config)
+
+    from mediation import cli, database, health, logs
+    from mediation.celery_app import celery_init_app
+    from mediation.extensions import babel, csrf, limiter, login_manager, mail, migrate
+
+    logs.init_app(app)
+    database.init_app(app)
+    from mediation.extensions import db
+
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    babel.init_app(app)
+    mail.init_app(app)
+    limiter.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    celery_init_app(app)
+    health.init_app(app)
+    from mediation import api, web
+
+    api.init_app(app)
+    web.init_app(app)
+    cli.init_app(app)
+    return app
+
+

@@ -1,0 +1,58 @@
+"""Celery bound to Flask as Flask documents it: every task runs inside the app context."""
+from __future__ import annotations
+
+from celery import Celery, Task
+from celery.schedules import crontab
+from flask import Flask
+from kombu import Queue
+
+QUEUES = ("reminders", "email", "reports")
+
+
+def _cron(spec: str) -> crontab:
+    minute, hour, day_of_month, month, day_of_week = spec.split()
+    return crontab(minute=minute, hour=hour, day_of_month=day_of_month, month_of_year=month,
+                   day_of_week=day_of_week)
+
+
+def celery_init_app(app: Flask) -> Celery:
+    class FlaskTask(Task):
+        def __call__(self, *args, **kwargs):
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery = Celery(app.name, task_cls=FlaskTask)
+    celery.config_from_object({
+        "broker_url": app.config["CELERY_BROKER_URL"],
+        "task_ignore_result": True,
+        "timezone": app.config.get("TIMEZONE", "Asia/Shanghai"),
+        "enable_utc": True,
+        "task_default_queue": "reminders",
+        "task_queues": [Queue(name) for name in QUEUES],
+        "task_routes": {
+            "mediation.scan_reminders": {"queue": "reminders"},
+            "mediation.deliver_notifications": {"queue": "email"},
+            "mediation.send_weekly_reports": {"queue": "reports"},
+            "mediation.send_weekly_report": {"queue": "reports"},
+        },
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "broker_connection_retry_on_startup": True,
+        "broker_connection_timeout": 3,
+        "task_publish_retry": False,
+        "broker_transport_options": {"socket_connect_timeout": 2, "socket_timeout": 5},
+        "redis_socket_connect_timeout": 2,
+        "beat_schedule": {
+            "scan-reminders": {"task": "mediation.scan_reminders",
+                               "schedule": 60.0 * app.config.get("REMINDER_SCAN_MINUTES", 5)},
+            "weekly-reports": {"task": "mediation.send_weekly_reports",
+                               "schedule": _cron(app.config.get("WEEKLY_REPORT_CRON", "0 8 * * mon"))},
+        },
+        **app.config.get("CELERY", {}),
+    })
+    celery.set_default()
+    app.extensions["celery"] = celery
+    import mediation.tasks  # noqa: F401  registers the shared tasks
+
+    return celery

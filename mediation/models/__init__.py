@@ -1,0 +1,18 @@
+"""SQLAlchemy 2.0 typed models, one module per aggregate."""
+from mediation.models.base import Base, utcnow
+from mediation.models.calendar import CalendarDay
+from mediation.models.committee import Committee
+from mediation.models.deadline import Deadline
+from mediation.models.dispute import (Agreement, Assignment, CaseCounter, Dispute, FollowUp, MediationSession, Party,
+                                      PreventionRecord)
+from mediation.models.event import Event
+from mediation.models.notification import Notification
+from mediation.models.org import OrgPolicy, OrgUnit
+from mediation.models.report import ReportSnapshot, ReportSubscription
+from mediation.models.user import ApiToken, User
+
+__all__ = [
+    "Agreement", "ApiToken", "Assignment", "Base", "CalendarDay", "CaseCounter", "Committee", "Deadline", "Dispute",
+    "Event", "FollowUp", "MediationSession", "Notification", "OrgPolicy", "OrgUnit", "Party", "PreventionRecord",
+    "ReportSnapshot", "ReportSubscription", "User", "utcnow",
+]

@@ -1,0 +1,191 @@
+"""The machinery shared by every workflow definition: transitions as data, guards as pure functions."""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional, Sequence
+
+from transitions import Machine, MachineError
+
+# A guard looks at the facts and the payload and returns None when satisfied, or the reason it is not.
+Guard = Callable[["Context"], Optional[str]]
+
+
+class WorkflowError(Exception):
+    code = "workflow_error"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class InvalidTransition(WorkflowError):
+    """The trigger is not declared from the current state (deny unless declared)."""
+
+    code = "invalid_transition"
+
+
+class GuardFailed(WorkflowError):
+    """A rule of the workflow said no; `reason` is its machine-readable name."""
+
+    code = "guard_failed"
+
+    def __init__(self, message: str, reason: str, **details: Any) -> None:
+        super().__init__(message, reason=reason, **details)
+        self.reason = reason
+
+
+@dataclass
+class Context:
+    """What guards may look at: `facts` gathered by the caller, and the trigger's `payload`."""
+
+    facts: dict[str, Any] = field(default_factory=dict)
+    payload: dict[str, Any] = field(default_factory=dict)
+    refusal: Optional[tuple[str, str]] = None  # (reason, message) of the first failed guard
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One row of the workflow table.
+
+    `dest="="` keeps the state (a reflexive step such as `extend`). `outcome` is set on the
+    dispute when the step is taken; `tags` name the effects services attach to it.
+    """
+
+    trigger: str
+    source: tuple[str, ...]
+    dest: str
+    guards: tuple[Guard, ...] = ()
+    outcome: Optional[str] = None
+    tags: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, trigger: str, source: str | Sequence[str], dest: str, *guards: Guard,
+           outcome: Optional[str] = None, tags: Sequence[str] = ()) -> "Transition":
+        src = (source,) if isinstance(source, str) else tuple(source)
+        return cls(trigger, src, dest, tuple(guards), outcome, frozenset(tags))
+
+
+class _Subject:
+    """The object a machine moves: holds only the state."""
+
+    def __init__(self, state: str) -> None:
+        self.state = state
+
+
+class WorkflowDefinition:
+    """A named machine: states, initial and final states, and its transition table."""
+
+    def __init__(self, name: str, states: Sequence[str], initial: str, final: Sequence[str],
+                 transitions: Sequence[Transition], labels: Optional[dict[str, str]] = None) -> None:
+        self.name = name
+        self.states = tuple(states)
+        self.initial = initial
+        self.final = frozenset(final)
+        self.transitions = tuple(transitions)
+        self.labels = labels or {}
+        self.triggers = tuple(dict.fromkeys(t.trigger for t in self.transitions))
+        self._by_trigger: dict[str, list[Transition]] = {}
+        for t in self.transitions:
+            self._by_trigger.setdefault(t.trigger, []).append(t)
+        self._local = threading.local()
+        for t in self.transitions:
+            unknown = [s for s in (*t.source, t.dest) if s != "=" and s not in self.states]
+            if unknown:
+                raise ValueError(f"{name}.{t.trigger}: unknown states {unknown}")
+
+    # -- reading the table -------------------------------------------------------------------
+    def allowed_triggers(self, state: str) -> list[str]:
+        """Triggers declared from `state`, in table order (guards are not evaluated)."""
+        return [t for t in self.triggers if any(state in x.source for x in self._by_trigger[t])]
+
+    def transition_for(self, trigger: str, state: str) -> Transition:
+        for t in self._by_trigger.get(trigger, ()):
+            if state in t.source:
+                return t
+        if trigger not in self._by_trigger:
+            raise InvalidTransition(f"unknown trigger {trigger!r}", trigger=trigger, state=state)
+        raise InvalidTransition(f"{trigger!r} is not allowed from state {state!r}", trigger=trigger, state=state,
+                                allowed=self.allowed_triggers(state))
+
+    # -- running it --------------------------------------------------------------------------
+    def machine_config(self) -> dict[str, Any]:
+        """The `transitions` configuration of this definition (also used to draw the diagram)."""
+        rows = []
+        for t in self.transitions:
+            rows.append({
+                "trigger": t.trigger,
+                "source": list(t.source),
+                "dest": t.dest,
+                "conditions": [self._condition(g) for g in t.guards],
+            })
+        return {"states": list(self.states), "transitions": rows, "initial": self.initial,
+                "auto_transitions": False, "send_event": True, "ignore_invalid_triggers": False}
+
+    @staticmethod
+    def _condition(guard: Guard) -> Callable[[Any], bool]:
+        def condition(event) -> bool:
+            ctx: Context = event.kwargs["ctx"]
+            if ctx.refusal is not None:  # an earlier guard already said no
+                return False
+            reason = guard(ctx)
+            if reason is None:
+                return True
+            ctx.refusal = (getattr(guard, "reason", guard.__name__), reason)
+            return False
+
+        condition.__name__ = guard.__name__
+        return condition
+
+    def _machine(self) -> Machine:
+        machine = getattr(self._local, "machine", None)
+        if machine is None:
+            config = self.machine_config()
+            config.pop("initial")
+            machine = Machine(model=None, initial=self.initial, **config)
+            self._local.machine = machine
+        return machine
+
+    def fire(self, state: str, trigger: str, facts: dict[str, Any], payload: dict[str, Any]) -> str:
+        """Applies `trigger` to a dispute in `state`; returns the new state or raises.
+
+        Nothing is changed on refusal: the machine only ever moves a throwaway subject.
+        """
+        transition = self.transition_for(trigger, state)
+        ctx = Context(facts=facts, payload=payload)
+        machine = self._machine()
+        subject = _Subject(state)
+        machine.add_model(subject, initial=state)
+        try:
+            ok = getattr(subject, trigger)(ctx=ctx)
+        except MachineError as exc:  # pragma: no cover - transition_for already checked
+            raise InvalidTransition(str(exc), trigger=trigger, state=state) from exc
+        finally:
+            machine.remove_model(subject)
+        if not ok:
+            reason, message = ctx.refusal or ("guard_failed", "a workflow rule refused the step")
+            raise GuardFailed(message, reason=reason, trigger=trigger)
+        return state if transition.dest == "=" else subject.state
+
+    def draw(self, path: str, title: Optional[str] = None) -> None:
+        """Writes the diagram of this definition (needs `transitions[diagrams]` and Graphviz)."""
+        from transitions.extensions import GraphMachine
+
+        config = self.machine_config()
+        for row in config["transitions"]:
+            row["conditions"] = [c.__name__ for c in row["conditions"]]
+            if row["dest"] == "=":
+                row["dest"] = None
+        GraphMachine(model=None, title=title or self.name, show_conditions=True, **config).get_graph().draw(
+            path, prog="dot")
+
+
+def guard(reason: str):
+    """Names a guard's refusal reason (defaults to the function's name)."""
+
+    def mark(fn: Guard) -> Guard:
+        fn.reason = reason  # type: ignore[attr-defined]
+        return fn
+
+    return mark
