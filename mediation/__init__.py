@@ -12,7 +12,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     config.load(app, test_config)
 
-    from mediation import cli, database, health, logs
+    from mediation import commands, database, health, logs
     from mediation.celery_app import celery_init_app
     from mediation.extensions import babel, csrf, limiter, login_manager, mail, migrate
 
@@ -32,7 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     api.init_app(app)
     web.init_app(app)
-    cli.init_app(app)
+    commands.init_app(app)
     return app
 
 

@@ -82,6 +82,11 @@ def load(app, test_config: dict | None = None) -> None:
     if not app.config.get("CELERY_BROKER_URL"):
         app.config["CELERY_BROKER_URL"] = embedded_broker_url(app.instance_path)
         app.config["EMBEDDED_BROKER"] = True
+    if app.config.get("MAIL_SERVER"):
+        app.config.setdefault("MAIL_BACKEND", "smtp")
+    else:  # nothing is lost: messages are written to files under instance/outbox/
+        app.config["MAIL_BACKEND"] = "file"
+        app.config.setdefault("MAIL_FILE_PATH", str(Path(app.instance_path) / "outbox"))
     if uri.startswith("sqlite"):
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})

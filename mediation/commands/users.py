@@ -1,18 +1,14 @@
-"""Command line: `flask --app wsgi …` (API.md, Command line)."""
+"""`flask --app wsgi users …`."""
 from __future__ import annotations
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from mediation.commands.base import fail
 from mediation.services.errors import DomainError
 
 users_cli = AppGroup("users", help="Manage users.")
-
-
-def fail(exc: DomainError) -> None:
-    details = getattr(exc, "fields", None) or exc.details
-    raise click.ClickException(f"{exc.code}: {exc.message} {details or ''}".strip())
 
 
 @users_cli.command("create")
@@ -35,5 +31,5 @@ def create_user_command(username, role, password, org, committee, email, display
     click.echo(f"created {user.role} {user.username}")
 
 
-def init_app(app: Flask) -> None:
+def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
