@@ -34,8 +34,14 @@ class Config:
     MAIL_TIMEOUT = 10
     REMINDER_SCAN_MINUTES = 5
     WEEKLY_REPORT_CRON = "0 8 * * mon"  # minute hour day-of-month month day-of-week, Asia/Shanghai
-    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_STORAGE_URI: str | None = None  # None → the broker's Redis (shared by all workers), else memory
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
+    RATELIMIT_STRATEGY = "moving-window"
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True  # Redis down: count in this process until it is back
+    RATELIMIT_SWALLOW_ERRORS = True  # a rate-limit storage failure never fails a request
     RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_FAILURES_PER_USERNAME = "5/minute"  # API.md: the 6th attempt within a minute → 429
+    LOGIN_FAILURES_PER_ADDRESS = "30/minute"
     JSON_AS_ASCII = False
 
 
@@ -56,6 +62,8 @@ ENV_KEYS = {
     "REMINDER_SCAN_MINUTES": int,
     "WEEKLY_REPORT_CRON": str,
     "RATELIMIT_STORAGE_URI": str,
+    "LOGIN_FAILURES_PER_USERNAME": str,
+    "LOGIN_FAILURES_PER_ADDRESS": str,
 }
 
 
@@ -82,6 +90,8 @@ def load(app, test_config: dict | None = None) -> None:
     if not app.config.get("CELERY_BROKER_URL"):
         app.config["CELERY_BROKER_URL"] = embedded_broker_url(app.instance_path)
         app.config["EMBEDDED_BROKER"] = True
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = ratelimit_storage_url(app.config["CELERY_BROKER_URL"])
     if app.config.get("MAIL_SERVER"):
         app.config.setdefault("MAIL_BACKEND", "smtp")
     else:  # nothing is lost: messages are written to files under instance/outbox/
@@ -91,6 +101,15 @@ def load(app, test_config: dict | None = None) -> None:
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def ratelimit_storage_url(broker_url: str) -> str:
+    """The broker's Redis in the `limits` library's spelling (memory when the broker is not Redis)."""
+    if broker_url.startswith("redis+socket://"):
+        return "redis+unix://" + broker_url[len("redis+socket://"):]
+    if broker_url.startswith(("redis://", "rediss://")):
+        return broker_url
+    return "memory://"
 
 
 def embedded_broker_url(instance_path: str) -> str:

@@ -5,6 +5,7 @@ from typing import Any, Optional
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from mediation.database import unit_of_work
 from mediation.extensions import db
@@ -67,7 +68,7 @@ def create_org(code: str, name: str, level: str, parent: Optional[str], actor: O
 
 def list_orgs(actor: Optional[User], page: int = 1, per_page: int = 50, level: Optional[str] = None,
               parent: Optional[str] = None):
-    query = select(OrgUnit).where(access.orgs_clause(actor))
+    query = select(OrgUnit).where(access.orgs_clause(actor)).options(joinedload(OrgUnit.parent))
     if level:
         query = query.where(OrgUnit.level == level)
     if parent:
@@ -116,3 +117,19 @@ def list_committees(actor: Optional[User], org: Optional[str] = None, page: int 
         query = query.where(access.subtree_clause(get_org(org, actor)))
     return paginate(query.order_by(Committee.code), page, per_page)
 
+
+
+def org_policy(code: str, actor: Optional[User] = None) -> dict[str, Any]:
+    """The deadline policy in force at an org in scope: effective, own and where each value comes from."""
+    from mediation.services.policy import describe_policy
+
+    return describe_policy(get_org(code, actor))
+
+
+def set_org_policy(code: str, values: dict[str, Any], actor: Optional[User] = None) -> dict[str, Any]:
+    """Sets an org's own policy values (admin, or a supervisor of that org or an ancestor)."""
+    from mediation.services.policy import set_policy
+
+    org = get_org(code, actor)
+    access.require_manager(actor, org)
+    return set_policy(org, values)

@@ -1,0 +1,53 @@
+"""People's mediation committees (人民调解委员会): /committees."""
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from mediation.api.blueprint import Blueprint
+from mediation.api.schemas import PageArgs, Schema, one_of, page_of
+from mediation.api.security import current_actor
+from mediation.models.enums import COMMITTEE_KINDS, DISPUTE_TYPES
+from mediation.services import orgs
+
+blp = Blueprint("committees", __name__, url_prefix="/committees", description="Mediation committees (调委会)")
+
+
+class CommitteeIn(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    org = fields.String(required=True, metadata={"description": "the org's code"})
+    kind = one_of(COMMITTEE_KINDS, required=True)
+    specialties = fields.List(one_of(DISPUTE_TYPES), load_default=list,
+                              metadata={"description": "dispute types it specialises in (may be empty)"})
+
+
+class CommitteeOut(Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    org = fields.Function(lambda c: c.org.code, required=True, metadata={"type": "string"})
+    kind = fields.String(required=True)
+    specialties = fields.List(fields.String(), required=True)
+    active = fields.Boolean(required=True)
+
+
+class CommitteeListArgs(PageArgs):
+    org = fields.String(metadata={"description": "only committees of this org and its subtree"})
+
+
+@blp.route("", methods=["POST"])
+@blp.arguments(CommitteeIn)
+@blp.response(201, CommitteeOut)
+@blp.errors(400, 401, 403, 409, 413, 422)
+def create_committee(body: dict):
+    """Adds a committee (admin, or a supervisor within scope)."""
+    return orgs.create_committee(body["code"], body["name"], body["org"], body["kind"], body["specialties"],
+                                 actor=current_actor())
+
+
+@blp.route("", methods=["GET"])
+@blp.arguments(CommitteeListArgs, location="query")
+@blp.response(200, page_of(CommitteeOut, "CommitteePage"))
+@blp.errors(401, 404, 422)
+def list_committees(args: dict):
+    """Lists the committees in the caller's scope (`org`: that org's subtree)."""
+    return orgs.list_committees(current_actor(), org=args.get("org"), page=args["page"], per_page=args["per_page"])

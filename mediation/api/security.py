@@ -1,0 +1,35 @@
+"""Bearer authentication: every API view needs a live token unless its blueprint marks it public."""
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+from flask import current_app, g, request
+
+from mediation.models import User
+from mediation.services import users
+from mediation.services.errors import Unauthorized
+
+
+def current_actor() -> User:
+    """The user whose bearer token this request presented."""
+    return g.actor
+
+
+def bearer_token() -> Optional[str]:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
+def authenticate_request() -> None:
+    """Runs before every API view: a live bearer token, or 401."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is None or getattr(view, "_public", False) or request.method == "OPTIONS":
+        return
+    token = bearer_token()
+    if token is None:
+        raise Unauthorized("a bearer token is required (Authorization: Bearer <token>)")
+    user = users.user_for_token(token)
+    if user is None:
+        raise Unauthorized("unknown, expired or revoked token")
+    g.actor = user
