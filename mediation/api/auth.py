@@ -1,7 +1,8 @@
 """The token resource (POST/DELETE /auth/token): bearer tokens for the API.
 
 Failed logins are limited with Flask-Limiter: a check before the view, a hit only when the
-answer was 401 (`deduct_when`), so successful logins never count. The counters live in the
+answer was 401 (`deduct_when`), so successful logins never count. The limits are shared (by
+scope name) with the web sign-in form, so neither door bypasses the other. The counters live in the
 broker's Redis (shared by every gunicorn worker) and fall back to memory while it is down.
 """
 from __future__ import annotations
@@ -44,6 +45,10 @@ def _username_key() -> str:
     return "login-user:" + (name.strip().casefold() if isinstance(name, str) else "-")
 
 
+def _address_key() -> str:
+    return "login-address:" + (get_remote_address() or "-")
+
+
 def _per_username() -> str:
     return current_app.config["LOGIN_FAILURES_PER_USERNAME"]
 
@@ -53,9 +58,8 @@ def _per_address() -> str:
 
 
 @blp.route("/token", methods=["POST"])
-@limiter.limit(_per_username, key_func=_username_key, deduct_when=_failed, scope="login-username")
-@limiter.limit(_per_address, key_func=lambda: "login-address:" + (get_remote_address() or "-"),
-               deduct_when=_failed, scope="login-address")
+@limiter.shared_limit(_per_username, "login-username", key_func=_username_key, deduct_when=_failed)
+@limiter.shared_limit(_per_address, "login-address", key_func=_address_key, deduct_when=_failed)
 @blp.arguments(TokenRequest)
 @blp.response(200, TokenOut)
 @blp.errors(400, 401, 413, 422, 429)

@@ -9,6 +9,7 @@ from typing import Optional
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
@@ -48,9 +49,12 @@ def _safe_next(target: Optional[str]) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_FAILURES_PER_USERNAME"], key_func=_form_username_key,
-               deduct_when=lambda response: response.status_code == 401, scope="login-username",
-               methods=["POST"])
+@limiter.shared_limit(lambda: current_app.config["LOGIN_FAILURES_PER_USERNAME"], "login-username",
+                      key_func=_form_username_key, deduct_when=lambda response: response.status_code == 401,
+                      methods=["POST"])
+@limiter.shared_limit(lambda: current_app.config["LOGIN_FAILURES_PER_ADDRESS"], "login-address",
+                      key_func=lambda: "login-address:" + (get_remote_address() or "-"),
+                      deduct_when=lambda response: response.status_code == 401, methods=["POST"])
 def login():
     """Sign in (登录) with a username and password."""
     form = LoginForm()
