@@ -32,6 +32,9 @@ class Config:
     MAIL_PASSWORD: str | None = None
     MAIL_DEFAULT_SENDER = "noreply@mediation.local"
     MAIL_TIMEOUT = 10
+    MAIL_MAX_ATTEMPTS = 8  # SMTP 4xx answers before an email notification is marked failed
+    MAIL_RETRY_DELAY = 30.0  # seconds before the first retry; doubles each time (exponential backoff)
+    MAIL_RETRY_MAX_DELAY = 600.0
     REMINDER_SCAN_MINUTES = 5
     WEEKLY_REPORT_CRON = "0 8 * * mon"  # minute hour day-of-month month day-of-week, Asia/Shanghai
     RATELIMIT_STORAGE_URI: str | None = None  # None → the broker's Redis (shared by all workers), else memory
@@ -58,6 +61,9 @@ ENV_KEYS = {
     "MAIL_USERNAME": str,
     "MAIL_PASSWORD": str,
     "MAIL_DEFAULT_SENDER": str,
+    "MAIL_MAX_ATTEMPTS": int,
+    "MAIL_RETRY_DELAY": float,
+    "MAIL_RETRY_MAX_DELAY": float,
     "TOKEN_TTL_HOURS": int,
     "REMINDER_SCAN_MINUTES": int,
     "WEEKLY_REPORT_CRON": str,

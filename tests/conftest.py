@@ -49,6 +49,7 @@ def app(tmp_path_factory, redis_url):
         "SECRET_KEY": "test",
         "WTF_CSRF_ENABLED": False,
         "MAIL_SERVER": None,
+        "MAIL_FILE_PATH": str(tmp / "outbox"),  # the outbox of this run, not the checkout's instance/
         "BASE_URL": "http://mediation.test",
         "CELERY_DISABLED": True,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast for tests; production uses scrypt
