@@ -5,8 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Optional
 
-from sqlalchemy import (CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mediation.models.base import Base, UTCDateTime, enum_check, utcnow
@@ -38,7 +37,9 @@ class Dispute(Base):
         CheckConstraint(enum_check("risk_level", RISK_LEVELS), name="risk_level"),
         CheckConstraint("outcome IS NULL OR " + enum_check("outcome", OUTCOMES), name="outcome"),
         CheckConstraint("amount IS NULL OR amount >= 0", name="amount"),
-        UniqueConstraint("committee_id", "case_year", "case_seq"),
+        # No unique (committee_id, case_year, case_seq): an escalated dispute keeps the case number its
+        # intake committee gave it while `committee_id` moves on, so that triple may repeat; the case
+        # number itself is unique, and CaseCounter keeps each committee's numbers gap-free.
         Index("ix_dispute_committee_state", "committee_id", "state"),
         Index("ix_dispute_intake_received", "intake_org_id", "received_at"),
     )
