@@ -1,8 +1,62 @@
-"""`flask --app wsgi …` commands of this area (to be written)."""
+"""`flask --app wsgi reminders …`: the deadline reminder scan, and undeliverable notifications."""
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Optional
+
+import click
 from flask import Flask
+from flask.cli import AppGroup
+
+reminders_cli = AppGroup("reminders", help="Deadline reminders, supervisor escalation and their delivery.")
+
+
+def _instant(ctx, param, value: Optional[str]) -> Optional[datetime]:
+    from mediation.services.clock import parse_instant
+
+    if not value:
+        return None
+    try:
+        return parse_instant(value)
+    except ValueError:
+        raise click.BadParameter("must be an ISO 8601 time, e.g. 2026-11-23T09:00:00+08:00") from None
+
+
+@reminders_cli.command("scan")
+@click.option("--now", callback=_instant, default=None, metavar="ISO",
+              help="Scan as of this time (ISO 8601; without offset: Asia/Shanghai). Default: now.")
+def scan_command(now: Optional[datetime]) -> None:
+    """Creates the due notifications and queues their delivery; running it twice creates nothing twice.
+
+    With the broker down the notifications are still created and the command exits 0: the next
+    scan queues their emails.
+    """
+    from mediation.services import reminders
+
+    result = reminders.scan(now)
+    kinds = ", ".join(f"{kind} {count}" for kind, count in result.created.items())
+    click.echo(f"created {result.total} notification(s) ({kinds}) as of {result.as_dict()['at']}")
+    if result.lapsed:
+        click.echo(f"{result.lapsed} judicial confirmation window(s) lapsed unused")
+    line = f"queued {result.emails_queued} email(s) for delivery"
+    if result.emails_queued < result.emails_pending:
+        line += (f"; {result.emails_pending - result.emails_queued} stay pending (broker unavailable): "
+                 "the next scan queues them")
+    click.echo(line)
+
+
+@reminders_cli.command("failed")
+@click.option("--limit", default=50, show_default=True, help="How many, newest first.")
+def failed_command(limit: int) -> None:
+    """Lists the email notifications that failed for good (after the last attempt, or refused)."""
+    from mediation.services import notify
+
+    page = notify.failed_notifications(None, per_page=limit)
+    for row in page["items"]:
+        click.echo(f"{row.id}\t{row.kind}\t{row.address}\tattempts {row.attempts}\t{row.last_error or ''}")
+    click.echo(f"{page['total']} failed notification(s)")
 
 
 def register(app: Flask) -> None:
-    """Adds this area's commands."""
+    """Adds the `reminders` group."""
+    app.cli.add_command(reminders_cli)
