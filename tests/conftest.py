@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
 from sqlalchemy import text
 
 from mediation import create_app
@@ -91,7 +92,8 @@ def db(app, request):
     connection = _db.engine.connect()
     outer = connection.begin()
     original = _db.session
-    _db.session = _db._make_scoped_session({"bind": connection, "join_transaction_mode": "create_savepoint"})
+    _db.session = _db._make_scoped_session({"bind": connection, "join_transaction_mode": "create_savepoint",
+                                            "class_": _ConnectionBoundSession})
     try:
         yield _db
     finally:
@@ -99,6 +101,14 @@ def db(app, request):
         _db.session = original
         outer.rollback()
         connection.close()
+
+
+class _ConnectionBoundSession(FlaskSQLAlchemySession):
+    """Keeps to the test's connection. Flask-SQLAlchemy's own get_bind ignores the session's `bind`
+    and hands out the engine, so without this every test would commit for real."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        return bind if bind is not None else self.bind
 
 
 def empty_tables() -> None:
