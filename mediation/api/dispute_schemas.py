@@ -152,7 +152,8 @@ class DisputeIn(Schema):
 
 
 class DisputePatch(Schema):
-    version = fields.Integer(required=True, metadata={"description": "the version you read (optimistic lock)"})
+    version = fields.Integer(required=True, strict=True,
+                             metadata={"description": "the version you read (optimistic lock)"})
     summary = fields.String(validate=validate.Length(min=1, max=4000))
     amount = Money(allow_none=True)
     risk_level = one_of(RISK_LEVELS)
@@ -162,7 +163,8 @@ class TransitionIn(Schema):
     """`trigger`, `version`, `occurred_at` and the trigger's own payload (API.md, payloads by trigger)."""
 
     trigger = one_of(STANDARD.triggers, required=True)
-    version = fields.Integer(required=True, metadata={"description": "the version you read (optimistic lock)"})
+    version = fields.Integer(required=True, strict=True,
+                             metadata={"description": "the version you read (optimistic lock)"})
     occurred_at = Instant(allow_none=True, metadata={"description": "default now; may be back-dated, never future "
                                                                     "nor before the previous event"})
     reason_code = one_of(REJECT_REASONS, metadata={"description": "reject"})
@@ -171,7 +173,7 @@ class TransitionIn(Schema):
                             metadata={"description": "assign, reassign: usernames (≥1)"})
     lead = fields.String(allow_none=True, validate=validate.Length(max=64),
                          metadata={"description": "assign, reassign: one of the mediators (default the first)"})
-    days = fields.Integer(metadata={"description": "extend: whole days ≥1"})
+    days = fields.Integer(strict=True, metadata={"description": "extend: whole days ≥1"})
     parties_consent = fields.Boolean(metadata={"description": "extend: must be true"})
     committee = fields.String(validate=validate.Length(max=32), metadata={"description": "escalate: committee code"})
     form = one_of(AGREEMENT_FORMS, metadata={"description": "reach_agreement"})
@@ -195,7 +197,7 @@ class SessionIn(Schema):
 
 class PreventionIn(Schema):
     kind = one_of(PREVENTION_KINDS, required=True)
-    people = fields.Integer(required=True, validate=validate.Range(min=1, max=100000))
+    people = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=100000))
 
 
 class DisputeListArgs(PageArgs):

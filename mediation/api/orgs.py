@@ -35,7 +35,7 @@ class OrgListArgs(PageArgs):
 
 
 def _days(low: int = 1) -> fields.Integer:
-    return fields.Integer(allow_none=True, validate=validate.Range(min=low, max=365))
+    return fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=low, max=365))
 
 
 class PolicyValues(Schema):
@@ -46,7 +46,7 @@ class PolicyValues(Schema):
     max_extension_days = _days()
     max_extensions = _days(0)
     follow_up_days = _days()
-    remind_before_days = fields.List(fields.Integer(validate=validate.Range(min=1, max=60)), allow_none=True,
+    remind_before_days = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1, max=60)), allow_none=True,
                                      validate=validate.Length(min=1, max=10))
     supervisor_after_days = _days(0)
     day_count = one_of(DAY_COUNTS, allow_none=True)
