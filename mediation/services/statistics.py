@@ -164,13 +164,23 @@ def _overdue_at_end(org: OrgUnit, end: datetime):
     """
     closed_at = func.coalesce(Deadline.met_at, Deadline.cancelled_at)
     ext = aliased(Event)
+    earlier = aliased(Deadline)
+    # an extension belongs to this term only if it came after the previous term ended
+    previous_term_end = (select(func.max(func.coalesce(earlier.met_at, earlier.cancelled_at)))
+                         .where(earlier.dispute_id == Deadline.dispute_id, earlier.kind == "mediation",
+                                earlier.id < Deadline.id).correlate(Deadline).scalar_subquery())
     due_before = (select(ext.payload["due_before"].as_string())
                   .where(ext.dispute_id == Deadline.dispute_id, ext.trigger == "extend", ext.occurred_at >= end,
-                         or_(closed_at.is_(None), ext.occurred_at < closed_at))
-                  .order_by(ext.occurred_at, ext.id).limit(1).scalar_subquery())
+                         or_(previous_term_end.is_(None), ext.occurred_at >= previous_term_end),
+                         or_(closed_at.is_(None), ext.occurred_at < closed_at,
+                             # an extension recorded at the very instant of the agreement or failure
+                             # that met the deadline came before it; at an escalation's or withdrawal's
+                             # instant (which cancel it) it is taken to belong to the next term
+                             ext.occurred_at == Deadline.met_at))
+                  .order_by(ext.occurred_at, ext.id).limit(1).correlate(Deadline).scalar_subquery())
     nxt = aliased(Event)
     org_then = (select(nxt.org_id).where(nxt.dispute_id == Deadline.dispute_id, nxt.occurred_at >= end)
-                .order_by(nxt.occurred_at, nxt.id).limit(1).scalar_subquery())
+                .order_by(nxt.occurred_at, nxt.id).limit(1).correlate(Deadline).scalar_subquery())
     past_due = or_(Deadline.due_at < end,
                    and_(Deadline.kind == "mediation", _as_instant(due_before) < _instant_param(end)))
     opened = or_(Deadline.kind == "mediation",
