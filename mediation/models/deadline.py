@@ -17,6 +17,9 @@ class Deadline(Base):
         CheckConstraint(enum_check("kind", DEADLINE_KINDS), name="kind"),
         CheckConstraint(enum_check("status", DEADLINE_STATUSES), name="status"),
         Index("ix_deadline_status_due", "status", "due_at"),
+        # statistics: deadlines met or cancelled after a period's end were still open at it
+        Index("ix_deadline_met_at", "met_at"),
+        Index("ix_deadline_cancelled_at", "cancelled_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Optional
 
-from sqlalchemy import BigInteger, DateTime, and_, case, cast, exists, func, literal, or_, select
+from sqlalchemy import BigInteger, DateTime, and_, case, cast, func, literal, or_, select, text
 from sqlalchemy.orm import aliased
 
 from mediation.extensions import db
@@ -183,10 +183,12 @@ def _overdue_at_end(org: OrgUnit, end: datetime):
                 .order_by(nxt.occurred_at, nxt.id).limit(1).correlate(Deadline).scalar_subquery())
     past_due = or_(Deadline.due_at < end,
                    and_(Deadline.kind == "mediation", _as_instant(due_before) < _instant_param(end)))
-    opened = or_(Deadline.kind == "mediation",
-                 and_(Deadline.kind == "acceptance", Dispute.received_at < end),
-                 and_(Deadline.kind == "follow_up",
-                      exists().where(Agreement.dispute_id == Deadline.dispute_id, Agreement.agreed_at < end)))
+    # a deadline is due after it opens, except a follow-up whose performance date was set before
+    # the agreement itself: it must not count before its agreement existed (one index probe)
+    first_agreement = (select(func.min(Agreement.agreed_at)).where(Agreement.dispute_id == Deadline.dispute_id)
+                       .correlate(Deadline).scalar_subquery())
+    opened = case((Deadline.kind == "follow_up", first_agreement < end),
+                  (Deadline.kind == "acceptance", Dispute.received_at < end), else_=True)
     due_then = func.coalesce(_as_instant(due_before), _instant_column(Deadline.due_at))
     query = (select(Deadline.id, Deadline.kind, Deadline.due_at, Dispute.case_number, Committee.name.label("committee"),
                     due_before.label("due_before"), due_then.label("due_then"))
@@ -201,6 +203,7 @@ def _overdue_at_end(org: OrgUnit, end: datetime):
 
 def overdue_open(org: OrgUnit, end: datetime) -> int:
     """How many deadlines of disputes handled in S were open and past due at instant `end`."""
+    without_jit()
     inner = _overdue_at_end(org, end).subquery()
     return int(db.session.scalar(select(func.count()).select_from(inner)) or 0)
 
@@ -213,6 +216,7 @@ def most_overdue(org: OrgUnit, date_to: date, limit: int = 10) -> list[dict[str,
     from mediation.services.clock import parse_instant
 
     _, end = period_bounds(date_to, date_to)
+    without_jit()
     inner = _overdue_at_end(org, end).subquery()
     rows = db.session.execute(select(inner).order_by(inner.c.due_then, inner.c.id).limit(limit)).all()
     items = []
@@ -226,6 +230,17 @@ def most_overdue(org: OrgUnit, date_to: date, limit: int = 10) -> list[dict[str,
 
 
 # -- the public functions ---------------------------------------------------------------------
+def without_jit() -> None:
+    """PostgreSQL: no JIT compilation for the rest of this read transaction.
+
+    The deadline reconstruction's correlated sub-selects make the planner's cost estimate cross
+    `jit_above_cost`, and compiling the plan then takes seconds while running it takes
+    milliseconds (measured: 2.4 s of JIT for 5 ms of execution; docs/performance.md).
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL jit = off"))
+
+
 def compute(org: OrgUnit, date_from: date, date_to: date) -> dict[str, Any]:
     """Every figure of DESIGN.md for scope `org` and the days [date_from, date_to] (Asia/Shanghai).
 

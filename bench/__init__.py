@@ -1,0 +1,1 @@
+"""Benchmarks (not tests): data generators and measured scenarios; see docs/performance.md."""
