@@ -23,15 +23,25 @@ def cjk_font() -> Optional[str]:
     from matplotlib import font_manager
     from matplotlib.ft2font import FT2Font
 
-    entries = sorted(font_manager.fontManager.ttflist,
+    def covers(path: str) -> bool:
+        try:
+            charmap = FT2Font(path).get_charmap()
+        except (OSError, RuntimeError, ValueError):
+            return False
+        return all(ord(ch) in charmap for ch in PROBE)
+
+    manager = font_manager.fontManager
+    entries = sorted(manager.ttflist,
                      key=lambda f: (PREFERRED.index(f.name) if f.name in PREFERRED else len(PREFERRED), f.name))
     for entry in entries:
-        try:
-            charmap = FT2Font(entry.fname).get_charmap()
-        except (OSError, RuntimeError, ValueError):
-            continue
-        if all(ord(ch) in charmap for ch in PROBE):
+        if covers(entry.fname):
             return entry.name
+    # matplotlib's font list is cached: a font installed after the cache was built is not in it yet
+    known = {entry.fname for entry in manager.ttflist}
+    for path in sorted(font_manager.findSystemFonts()):
+        if path not in known and covers(path):
+            manager.addfont(path)
+            return font_manager.FontProperties(fname=path).get_name()
     return None
 
 
