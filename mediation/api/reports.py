@@ -12,7 +12,7 @@ from flask import jsonify
 from marshmallow import fields, validate
 
 from mediation.api.blueprint import ID, Blueprint
-from mediation.api.schemas import Day, PageArgs, Schema
+from mediation.api.schemas import YEARS, Day, PageArgs, Schema
 from mediation.api.security import current_actor
 from mediation.services.clock import WEEK_RE, parse_week
 
@@ -34,6 +34,9 @@ class StatsArgs(Schema):
 
 
 def _iso_week(value: str) -> None:
+    match = WEEK_RE.match(value)
+    if match and int(match.group(1)) not in YEARS:
+        raise ma.ValidationError(f"must lie between {YEARS[0]} and {YEARS[-1]}")
     try:
         parse_week(value)
     except ValueError as exc:

@@ -15,6 +15,7 @@ from marshmallow import fields, validate
 from mediation.services.clock import isoformat, parse_instant
 
 MONEY_PATTERN = r"^\d{1,12}(\.\d{1,2})?$"
+YEARS = range(1900, 3000)  # dates and times outside are refused (and would overflow time-zone arithmetic)
 
 
 class Schema(ma.Schema):
@@ -64,9 +65,14 @@ class Instant(fields.Field):
         if not isinstance(value, str):
             raise ma.ValidationError("must be an ISO 8601 time")
         try:
-            return parse_instant(value)
+            moment = parse_instant(value)
         except ValueError:
             raise ma.ValidationError("must be an ISO 8601 time") from None
+        except OverflowError:
+            moment = None
+        if moment is None or moment.year not in YEARS:
+            raise ma.ValidationError(f"must lie between {YEARS[0]} and {YEARS[-1]}")
+        return moment
 
 
 class Day(fields.Date):
@@ -74,9 +80,12 @@ class Day(fields.Date):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
         try:
-            return super()._deserialize(value, attr, data, **kwargs)
+            day = super()._deserialize(value, attr, data, **kwargs)
         except ma.ValidationError:
             raise ma.ValidationError("must be a date YYYY-MM-DD") from None
+        if day.year not in YEARS:
+            raise ma.ValidationError(f"must lie between {YEARS[0]} and {YEARS[-1]}")
+        return day
 
 
 def one_of(choices, **kwargs: Any) -> fields.String:

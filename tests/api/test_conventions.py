@@ -77,6 +77,22 @@ def test_query_errors_are_422(world, as_user):
         assert field in error["details"]["fields"], (query, error)
 
 
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00", "9999-12-31T23:59:59-12:00", "1899-12-31T23:00:00+00:00"])
+def test_times_out_of_range_are_422_not_500(world, as_user, dispute, when):
+    """Found by the fuzzer: such times overflowed the time-zone arithmetic."""
+    api = as_user(world.m1)
+    before = snapshot(dispute.id)
+    error = error_of(api.post("/disputes", {"committee": world.cv1.code, "dispute_type": "other", "source": "walk_in",
+                                            "summary": "x", "parties": party_list(), "received_at": when}), 422)
+    assert "received_at" in error["details"]["fields"]
+    error = error_of(api.post(f"/disputes/{dispute.id}/transitions",
+                              {"trigger": "reach_agreement", "version": dispute.version, "form": "oral", "terms": "x",
+                               "amount": "1", "performance_due": "9999-12-31"}), 422)
+    assert "performance_due" in error["details"]["fields"]
+    error_of(api.post(f"/disputes/{dispute.id}/sessions", {"mode": "phone", "held_at": when}), 422)
+    assert snapshot(dispute.id) == before
+
+
 def test_per_page_is_capped_at_200(world, as_user):
     body = as_user(world.admin).get("/orgs?per_page=1000").get_json()
     assert body["per_page"] == 200 and body["page"] == 1

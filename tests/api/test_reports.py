@@ -34,7 +34,9 @@ def test_stats_count_what_was_received(world, as_user):
 
 @pytest.mark.parametrize("query,field", [("from=2026-13-01&to=2026-12-31", "from"), ("to=2026-01-01", "from"),
                                          ("from=2026-03-02&to=2026-03-01", "to"), ("from=2026-01-01", "to"),
-                                         ("from=01/03/2026&to=2026-03-01", "from")])
+                                         ("from=01/03/2026&to=2026-03-01", "from"),
+                                         ("from=0001-01-01&to=0001-01-01", "from"),
+                                         ("from=2026-01-01&to=9999-12-31", "to")])
 def test_stats_parameters_are_checked(world, as_user, query, field):
     error = error_of(as_user(world.s_t1).get(f"/stats?org={world.t1.code}&{query}"), 422, "validation_error")
     assert field in error["details"]["fields"], error
@@ -58,7 +60,7 @@ def test_weekly_snapshot(world, as_user):
     assert body["org"] == world.county.code and body["week"] == week and "received" in body["metrics"]
     again = api.get(f"/reports/weekly?org={world.county.code}&week={week}").get_json()
     assert again["id"] == body["id"] and again["generated_at"] == body["generated_at"]  # stored on first request
-    for bad in ["2026-47", "2026-W54", "W47", "2026-w47"]:
+    for bad in ["2026-47", "2026-W54", "W47", "2026-w47", "0001-W01", "9999-W52"]:
         error = error_of(api.get(f"/reports/weekly?org={world.county.code}&week={bad}"), 422, "validation_error")
         assert "week" in error["details"]["fields"]
     error_of(as_user(world.s_t1).get(f"/reports/weekly?org={world.county.code}&week={week}"), 404)
