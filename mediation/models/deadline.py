@@ -17,9 +17,10 @@ class Deadline(Base):
         CheckConstraint(enum_check("kind", DEADLINE_KINDS), name="kind"),
         CheckConstraint(enum_check("status", DEADLINE_STATUSES), name="status"),
         Index("ix_deadline_status_due", "status", "due_at"),
-        # statistics: deadlines met or cancelled after a period's end were still open at it
-        Index("ix_deadline_met_at", "met_at"),
-        Index("ix_deadline_cancelled_at", "cancelled_at"),
+        # statistics: deadlines met or cancelled after a period's end, and due before it, were
+        # overdue at it (the due date is read from the index, not from the table)
+        Index("ix_deadline_met_due", "met_at", "due_at"),
+        Index("ix_deadline_cancelled_due", "cancelled_at", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -152,6 +152,27 @@ def _instant_column(column):
     return func.julianday(column)
 
 
+def _due_before(end: datetime):
+    """The due date an `extend` at or after `end` found (payload `due_before`), for the deadline
+    of the outer query: an extension belongs to the mediation term open when it happened (after
+    the previous term ended, before this one closed)."""
+    closed_at = func.coalesce(Deadline.met_at, Deadline.cancelled_at)
+    ext = aliased(Event)
+    earlier = aliased(Deadline)
+    previous_term_end = (select(func.max(func.coalesce(earlier.met_at, earlier.cancelled_at)))
+                         .where(earlier.dispute_id == Deadline.dispute_id, earlier.kind == "mediation",
+                                earlier.id < Deadline.id).correlate(Deadline).scalar_subquery())
+    return (select(ext.payload["due_before"].as_string())
+            .where(ext.dispute_id == Deadline.dispute_id, ext.trigger == "extend", ext.occurred_at >= end,
+                   or_(previous_term_end.is_(None), ext.occurred_at >= previous_term_end),
+                   or_(closed_at.is_(None), ext.occurred_at < closed_at,
+                       # an extension recorded at the very instant of the agreement or failure that
+                       # met the deadline came before it; at the instant of an escalation or
+                       # withdrawal (which cancel it) it is taken to belong to the next term
+                       ext.occurred_at == Deadline.met_at))
+            .order_by(ext.occurred_at, ext.id).limit(1).correlate(Deadline).scalar_subquery())
+
+
 def _overdue_at_end(org: OrgUnit, end: datetime):
     """The open-and-past-due deadlines at instant `end` (the end of the period), reconstructed.
 
@@ -160,45 +181,38 @@ def _overdue_at_end(org: OrgUnit, end: datetime):
     its current one unless an `extend` after `end` moved it: that event's payload keeps
     `due_before`. The handling committee then is the org of the dispute's first event at or after
     `end` (an escalation's event carries the committee it left), or the current one. Confirmation
-    windows lapse rather than go overdue. Returns the select of those deadlines.
+    windows lapse rather than go overdue. Returns a UNION ALL of two disjoint selects of
+    (id, due_before): deadlines whose current due date already lies before `end`, found through
+    the status/met_at/cancelled_at indexes, and mediation deadlines extended since `end`.
     """
-    closed_at = func.coalesce(Deadline.met_at, Deadline.cancelled_at)
-    ext = aliased(Event)
-    earlier = aliased(Deadline)
-    # an extension belongs to this term only if it came after the previous term ended
-    previous_term_end = (select(func.max(func.coalesce(earlier.met_at, earlier.cancelled_at)))
-                         .where(earlier.dispute_id == Deadline.dispute_id, earlier.kind == "mediation",
-                                earlier.id < Deadline.id).correlate(Deadline).scalar_subquery())
-    due_before = (select(ext.payload["due_before"].as_string())
-                  .where(ext.dispute_id == Deadline.dispute_id, ext.trigger == "extend", ext.occurred_at >= end,
-                         or_(previous_term_end.is_(None), ext.occurred_at >= previous_term_end),
-                         or_(closed_at.is_(None), ext.occurred_at < closed_at,
-                             # an extension recorded at the very instant of the agreement or failure
-                             # that met the deadline came before it; at an escalation's or withdrawal's
-                             # instant (which cancel it) it is taken to belong to the next term
-                             ext.occurred_at == Deadline.met_at))
-                  .order_by(ext.occurred_at, ext.id).limit(1).correlate(Deadline).scalar_subquery())
     nxt = aliased(Event)
     org_then = (select(nxt.org_id).where(nxt.dispute_id == Deadline.dispute_id, nxt.occurred_at >= end)
                 .order_by(nxt.occurred_at, nxt.id).limit(1).correlate(Deadline).scalar_subquery())
-    past_due = or_(Deadline.due_at < end,
-                   and_(Deadline.kind == "mediation", _as_instant(due_before) < _instant_param(end)))
-    # a deadline is due after it opens, except a follow-up whose performance date was set before
+    org_now = (select(Committee.org_id).join(Dispute, Dispute.committee_id == Committee.id)
+               .where(Dispute.id == Deadline.dispute_id).correlate(Deadline).scalar_subquery())
+    in_scope = func.coalesce(org_then, org_now).in_(_in_scope(org))
+    # a deadline falls due after it opens, except a follow-up whose performance date was set before
     # the agreement itself: it must not count before its agreement existed (one index probe)
     first_agreement = (select(func.min(Agreement.agreed_at)).where(Agreement.dispute_id == Deadline.dispute_id)
                        .correlate(Deadline).scalar_subquery())
-    opened = case((Deadline.kind == "follow_up", first_agreement < end),
-                  (Deadline.kind == "acceptance", Dispute.received_at < end), else_=True)
-    due_then = func.coalesce(_as_instant(due_before), _instant_column(Deadline.due_at))
-    query = (select(Deadline.id, Deadline.kind, Deadline.due_at, Dispute.case_number, Committee.name.label("committee"),
-                    due_before.label("due_before"), due_then.label("due_then"))
-             .join(Dispute, Dispute.id == Deadline.dispute_id)
-             .join(Committee, Committee.id == Dispute.committee_id)
-             .where(Deadline.kind != "confirmation",
-                    or_(Deadline.status == "open", Deadline.met_at >= end, Deadline.cancelled_at >= end),
-                    opened, past_due,
-                    func.coalesce(org_then, Committee.org_id).in_(_in_scope(org))))
-    return query
+    opened = case((Deadline.kind == "follow_up", first_agreement < end), else_=True)
+    due_before = _due_before(end)
+    already_due = (select(Deadline.id, due_before.label("due_before"))
+                   .where(or_(and_(Deadline.status == "open", Deadline.due_at < end),
+                              and_(Deadline.met_at >= end, Deadline.due_at < end),
+                              and_(Deadline.cancelled_at >= end, Deadline.due_at < end)),
+                          Deadline.kind != "confirmation", opened, in_scope))
+    # disputes received before `end` and extended since: only they can hold a deadline open at `end`
+    # whose due date moved after it
+    extended_since = (select(Event.dispute_id).join(Dispute, Dispute.id == Event.dispute_id)
+                      .where(Event.trigger == "extend", Event.occurred_at >= end, Dispute.received_at < end))
+    extended = (select(Deadline.id, due_before.label("due_before"))
+                .where(Deadline.kind == "mediation", Deadline.due_at >= end,
+                       Deadline.dispute_id.in_(extended_since),
+                       # (not the indexed form: the dispute ids of the extensions are what to look up)
+                       func.coalesce(Deadline.met_at, Deadline.cancelled_at, end) >= end,
+                       _as_instant(due_before) < _instant_param(end), in_scope))
+    return already_due.union_all(extended)
 
 
 def overdue_open(org: OrgUnit, end: datetime) -> int:
@@ -217,13 +231,17 @@ def most_overdue(org: OrgUnit, date_to: date, limit: int = 10) -> list[dict[str,
 
     _, end = period_bounds(date_to, date_to)
     without_jit()
-    inner = _overdue_at_end(org, end).subquery()
-    rows = db.session.execute(select(inner).order_by(inner.c.due_then, inner.c.id).limit(limit)).all()
+    found = _overdue_at_end(org, end).subquery()
+    due_then = func.coalesce(_as_instant(found.c.due_before), _instant_column(Deadline.due_at))
+    rows = db.session.execute(
+        select(Deadline.kind, Deadline.due_at, found.c.due_before, Dispute.case_number,
+               Committee.name.label("committee"))
+        .select_from(found).join(Deadline, Deadline.id == found.c.id)
+        .join(Dispute, Dispute.id == Deadline.dispute_id).join(Committee, Committee.id == Dispute.committee_id)
+        .order_by(due_then, Deadline.id).limit(limit)).all()
     items = []
     for row in rows:
         due = parse_instant(row.due_before) if row.due_before else row.due_at
-        if due >= end:
-            continue
         items.append({"case_number": row.case_number, "committee": row.committee, "kind": row.kind,
                       "due_at": due.isoformat(), "days_overdue": overdue_days(due, end)})
     return items
