@@ -340,6 +340,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--reuse", action="store_true", help="keep the data when it has this many disputes")
     parser.add_argument("--now", default="2026-11-23T08:00:00+08:00", help="the end of the generated history")
+    parser.add_argument("--week", default=None, help="the ISO week to measure (default: the last full week)")
     args = parser.parse_args()
     now = datetime.fromisoformat(args.now).astimezone(UTC)
     url = args.database
@@ -369,7 +370,7 @@ def main() -> None:
             generate(plain, args.disputes, now)
             print(f"generated in {time.perf_counter() - t0:,.0f} s", flush=True)
         counts = {t: db.session.scalar(text(f"SELECT count(*) FROM {t}")) for t in ("dispute", "event", "deadline")}
-        week = previous_week(now)
+        week = args.week or previous_week(now)
         monday, sunday = parse_week(week)
         lo, hi = period_bounds(monday, sunday)
         city = db.session.scalar(select(OrgUnit).where(OrgUnit.code == "BCITY"))

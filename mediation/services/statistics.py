@@ -249,14 +249,18 @@ def most_overdue(org: OrgUnit, date_to: date, limit: int = 10) -> list[dict[str,
 
 # -- the public functions ---------------------------------------------------------------------
 def without_jit() -> None:
-    """PostgreSQL: no JIT compilation for the rest of this read transaction.
+    """PostgreSQL: no JIT and no generic plans for the rest of this read transaction.
 
     The deadline reconstruction's correlated sub-selects make the planner's cost estimate cross
     `jit_above_cost`, and compiling the plan then takes seconds while running it takes
-    milliseconds (measured: 2.4 s of JIT for 5 ms of execution; docs/performance.md).
+    milliseconds (measured: 2.4 s of JIT for 5 ms of execution). And psycopg prepares a statement
+    run five times; PostgreSQL may then switch to a generic plan, which cannot use the scope's
+    path prefix (`LIKE '/1/4/%'`) and was 10× slower for a county after a city had been computed
+    on the same connection (docs/performance.md).
     """
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SET LOCAL jit = off"))
+        db.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
 
 def compute(org: OrgUnit, date_from: date, date_to: date) -> dict[str, Any]:
@@ -266,6 +270,7 @@ def compute(org: OrgUnit, date_from: date, date_to: date) -> dict[str, Any]:
     committee that concluded them (village, township, county and above).
     """
     lo, hi = period_bounds(date_from, date_to)
+    without_jit()
     figures: dict[str, Any] = {"org": org.code, "from": date_from.isoformat(), "to": date_to.isoformat()}
     figures.update(_received(org, lo, hi))
     figures.update(_event_figures(org, lo, hi))
