@@ -25,11 +25,10 @@ import json
 import random
 import statistics as stats
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-UTC = timezone.utc
 LOCAL_OFFSET = timedelta(hours=8)
 TYPES = ("marriage_family", "neighbourhood", "housing_land", "contract", "production", "damages", "land_forest",
          "expropriation", "environment", "labour", "medical", "property_mgmt", "traffic", "consumer", "other")
@@ -354,7 +353,7 @@ def main() -> None:
         from mediation.extensions import db
         from mediation.models import Dispute, Event, OrgUnit
         from mediation.services import statistics
-        from mediation.services.clock import period_bounds, previous_week, parse_week
+        from mediation.services.clock import parse_week, period_bounds, previous_week
 
         have = 0
         if args.reuse:

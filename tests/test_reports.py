@@ -6,7 +6,7 @@ import io
 import json
 import re
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from openpyxl import load_workbook
@@ -271,11 +271,11 @@ def test_the_monday_job_sends_the_previous_week_to_every_org_with_subscribers(wo
     from mediation.tasks import send_weekly_reports
 
     reports.add_subscription(world.v3.code, "village@bureau.example", world.admin)
-    sent = send_weekly_reports(now=MONDAY_AFTER.astimezone(timezone.utc).isoformat())
+    sent = send_weekly_reports(now=MONDAY_AFTER.astimezone(UTC).isoformat())
     mine = {code: n for code, n in sent.items() if code in {o.code for o in world.orgs.values()}}
     assert mine == {world.city.code: 1, world.county.code: 1, world.t1.code: 1, world.t2.code: 1, world.v3.code: 1}
     keys = set(db.session.scalars(select(Notification.dedupe_key).where(Notification.kind == "weekly_report")))
     assert f"weekly:{world.v3.code}:{WEEK}:village@bureau.example" in keys
     assert f"weekly:{world.t1.code}:{WEEK}:{world.s_t1.email.lower()}" in keys
-    again = send_weekly_reports(now=MONDAY_AFTER.astimezone(timezone.utc).isoformat())
+    again = send_weekly_reports(now=MONDAY_AFTER.astimezone(UTC).isoformat())
     assert all(n == 0 for code, n in again.items() if code in mine)

@@ -9,7 +9,7 @@ never reads the facts the SQL aggregates use (event.org_id, event.due_at, event.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from hypothesis import HealthCheck, Phase, given, settings
@@ -209,7 +209,7 @@ class Reference:
                 openers = [e for e in events if e.trigger in triggers]
                 rows = [x for x in self.deadlines[d.id] if x.kind == kind]
                 assert len(openers) == len(rows), (kind, openers, rows)
-                for opener, row in zip(openers, rows):
+                for opener, row in zip(openers, rows, strict=True):
                     if opener.occurred_at >= end:
                         continue
                     if (row.met_at is not None and row.met_at < end) or (
@@ -252,7 +252,7 @@ def test_every_figure_matches_a_plain_recomputation(db, data):
     world = make_world()
     name = uniq("mmed")
     users.create_user(name, PASSWORD, "mediator", display_name="医调员", committee=world.cmed.code)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     today = now.astimezone(LOCAL).date()
     base = local_midnight(today - timedelta(days=35))
     build_history(data, world, base, now - timedelta(hours=1), now)

@@ -8,8 +8,9 @@ the Chinese names in any case: mail clients render HTML text with the reader's o
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import Optional, Sequence
+from typing import Optional
 
 PREFERRED = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei",
              "Droid Sans Fallback", "AR PL UMing CN", "Microsoft YaHei", "SimHei", "PingFang SC")
@@ -81,7 +82,7 @@ def horizontal_bars(title: str, labels: Sequence[str], series: Sequence[tuple[st
     for i, (name, values) in enumerate(series):
         ax.barh([p + i * height for p in positions], values, height=height, label=name,
                 color=COLOURS[i % len(COLOURS)])
-        for p, v in zip(positions, values):
+        for p, v in zip(positions, values, strict=True):
             if v:
                 ax.text(v, p + i * height, f" {v:g}", va="center", fontsize=8)
     ax.set_yticks([p + height * (len(series) - 1) / 2 for p in positions])
@@ -104,7 +105,7 @@ def stacked_bars(title: str, labels: Sequence[str], series: Sequence[tuple[str, 
     left = [0.0] * len(labels)
     for i, (name, values) in enumerate(series):
         ax.barh(range(len(labels)), values, left=left, label=name, color=COLOURS[i % len(COLOURS)])
-        left = [a + b for a, b in zip(left, values)]
+        left = [a + b for a, b in zip(left, values, strict=True)]
     for p, total in enumerate(left):
         ax.text(total, p, f" {total:g}", va="center", fontsize=8)
     ax.set_yticks(list(range(len(labels))))

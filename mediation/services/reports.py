@@ -17,9 +17,9 @@ from mediation.database import unit_of_work
 from mediation.extensions import db
 from mediation.models import OrgUnit, ReportSnapshot, ReportSubscription, User
 from mediation.services import access, notify, orgs, statistics
-from mediation.services.clock import isoformat, now as clock_now, parse_week, period_bounds
+from mediation.services.clock import isoformat, parse_week, period_bounds
+from mediation.services.clock import now as clock_now
 from mediation.services.errors import Conflict, NotFound, ValidationError
-from mediation.services.paging import paginate
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 

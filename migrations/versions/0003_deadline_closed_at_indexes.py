@@ -7,7 +7,6 @@ Create Date: 2026-11-23 09:40:00.000000
 """
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = '5c3e1a7d9b20'
 down_revision = 'ff2bcca65e6f'

@@ -7,7 +7,6 @@ Create Date: 2026-11-23 10:30:00.000000
 """
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = '8d41f0c2e6a7'
 down_revision = '5c3e1a7d9b20'
