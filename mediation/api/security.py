@@ -1,7 +1,7 @@
 """Bearer authentication: every API view needs a live token unless its blueprint marks it public."""
 from __future__ import annotations
 
-from typing import Callable, Optional
+from typing import Optional
 
 from flask import current_app, g, request
 
