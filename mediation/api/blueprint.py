@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
-from collections.abc import Callable
 
 import flask_smorest
 from webargs.flaskparser import FlaskParser

@@ -11,8 +11,8 @@ import json
 import logging
 import re
 import time
-from typing import Any
 from collections.abc import Mapping
+from typing import Any
 
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError

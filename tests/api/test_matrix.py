@@ -8,10 +8,10 @@ refusal leaves the database as it was; every list shows what is in scope and not
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Optional
-from collections.abc import Callable
 
 import pytest
 
