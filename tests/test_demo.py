@@ -5,7 +5,9 @@ import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, inspect, select
+from sqlalchemy.exc import IntegrityError
 
 from mediation.extensions import db as _db
 from mediation.models import (
@@ -187,3 +189,22 @@ def test_seed_demo_command_checks_its_arguments(runner, db):
     result = runner.invoke(args=["seed-demo", "--cases", "-3"])
     assert result.exit_code == 2 and "--cases" in result.output
     assert count(Dispute) == 0
+
+
+def _foreign_keys() -> list[tuple]:
+    inspector = inspect(_db.session.connection())
+    return sorted((table, fk["name"], tuple(fk["constrained_columns"]), fk["referred_table"],
+                   tuple(fk["referred_columns"]))
+                  for table in ("dispute", "party", "event", "deadline", "assignment", "agreement", "notification")
+                  for fk in inspector.get_foreign_keys(table))
+
+
+def test_foreign_keys_suspended_for_a_big_load_are_back_and_bite(db):
+    before = _foreign_keys()
+    assert len(before) >= 10
+    result = seed_demo(cases=40, seed=8, at=AT, suspend_keys_from=1)
+    assert sum(result.states.values()) == 40
+    assert _foreign_keys() == before
+    with pytest.raises(IntegrityError), _db.session.begin_nested():
+        _db.session.add(Deadline(dispute_id=10**9, kind="acceptance", due_at=AT, status="open"))
+        _db.session.flush()

@@ -23,10 +23,9 @@ from mediation.models import (
     Notification,
     Party,
     PreventionRecord,
-    User,
 )
-from mediation.services import disputes, transitions
 from mediation.services.demo import seed_demo
+from mediation.services.demo_replay import replay
 from mediation.services.demo_showcase import SHOWCASE
 
 AT = datetime(2026, 10, 16, 9, 30, tzinfo=UTC)  # the demo's "now", fixed so runs repeat
@@ -56,25 +55,6 @@ def dump(dispute_id: int) -> dict:
     out["notification"] = [(n.recipient_id, n.kind, n.channel, n.address, n.deadline_id,
                             n.dedupe_key.replace(f":{dispute_id}:", ":<id>:")) for n in alerts]
     return out
-
-
-def replay(case) -> int:
-    """Feeds the case file's recorded inputs to the real services; returns the new dispute's id."""
-    user = lambda step: _db.session.get(User, step.actor.id) if step.actor else None  # noqa: E731
-    register = case.steps[0]
-    dispute = disputes.register_dispute(dict(register.data), actor=user(register), at=register.at)
-    dispute_id, version = dispute.id, dispute.version
-    for step in case.steps[1:]:
-        if step.kind == "fire":
-            version = transitions.fire_trigger(dispute_id, step.trigger, version=version, actor=user(step),
-                                               occurred_at=step.at, payload=dict(step.data), at=step.at).version
-        elif step.kind == "session":
-            disputes.record_session(dispute_id, dict(step.data), actor=user(step))
-            version += 1
-        else:
-            disputes.record_prevention(dispute_id, dict(step.data), actor=user(step), at=step.at)
-            version += 1
-    return dispute_id
 
 
 def test_every_seeded_history_replays_to_the_same_rows(db):

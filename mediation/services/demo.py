@@ -46,6 +46,7 @@ DEMO_LOGINS: list[tuple[str, str]] = [(username, what) for username, _, _, _, wh
 ]
 BATCH = 2000  # disputes lived and written together (bounded memory; one COPY per table and batch)
 PARALLEL_FROM = 5000  # below this many disputes, worker processes cost more than they save
+SUSPEND_KEYS_FROM = 20000  # from this many, PostgreSQL checks the foreign keys once at the end (demo_bulk)
 MAX_CASES = 1_000_000
 
 
@@ -99,13 +100,15 @@ def default_workers(cases: int) -> int:
 
 def seed_demo(cases: int = 400, seed: Optional[int] = None, if_empty: bool = False, at: Optional[datetime] = None,
               progress: Optional[Callable[[int], None]] = None, keep: bool = False,
-              workers: Optional[int] = None, batch: int = BATCH) -> SeedResult:
+              workers: Optional[int] = None, batch: int = BATCH,
+              suspend_keys_from: int = SUSPEND_KEYS_FROM) -> SeedResult:
     """Seeds the demo: the jurisdiction (made or reused) and `cases` disputes lived up to `at` (now).
 
     `seed` makes the run repeatable (whatever the number of workers); `if_empty` does nothing unless
     the database holds neither orgs nor disputes; `progress(n)` is told after each batch; `keep`
     returns the case files too (in-process only); `workers` lives batches of `batch` disputes in that
-    many processes.
+    many processes; from `suspend_keys_from` disputes on, PostgreSQL's foreign keys are dropped for
+    the load and re-created (checked) before the commit.
     """
     if not isinstance(cases, int) or isinstance(cases, bool) or not 0 <= cases <= MAX_CASES:
         raise ValidationError({"cases": [f"must be a whole number between 0 and {MAX_CASES}"]})
@@ -128,6 +131,7 @@ def seed_demo(cases: int = 400, seed: Optional[int] = None, if_empty: bool = Fal
             header.seq, first_seq[key] = first_seq[key], first_seq[key] + 1
             header.dispute_id = first_id + i
         _JOB = _Job(world, headers, seed, horizon, keep, batch)
+        suspended = writer.suspend_foreign_keys() if cases >= suspend_keys_from else []
         try:
             batches = range((cases + batch - 1) // batch)
             gc.freeze()  # the world and the headers live to the end: keep the collector (and forks) off them
@@ -141,6 +145,7 @@ def seed_demo(cases: int = 400, seed: Optional[int] = None, if_empty: bool = Fal
         finally:
             _JOB = None
             gc.unfreeze()
+        writer.restore_foreign_keys(suspended)
         result.rows = Counter(writer.rows_written)
     return result
 

@@ -5,13 +5,28 @@ under the case counters' row locks, exactly as intake numbers them one at a time
 """
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Table, TypeDecorator, bindparam, func, select, text, update
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    TypeDecorator,
+    bindparam,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -57,7 +72,7 @@ COLUMNS: dict[Table, tuple[str, ...]] = {
 
 
 class TableSink:
-    """How rows of one table are written: its columns (ours, then any others' defaults) and converters."""
+    """How rows of one table are written: its columns (ours, then any others' defaults) and their types."""
 
     def __init__(self, table: Table, dialect) -> None:
         self.table = table
@@ -72,14 +87,17 @@ class TableSink:
             extra.append((column.name, default.arg if default.is_scalar else default.arg(None)))
         self.names = list(ours) + [name for name, _ in extra]
         self.extra = tuple(value for _, value in extra)
-        self.converters = [_converter(table.c[name], dialect) for name in self.names]
-        self.needs_conversion = any(self.converters)
+        columns = [table.c[name] for name in self.names]
+        self.postgres = dialect.name == "postgresql"
+        # PostgreSQL: binary COPY, psycopg's own dumpers per column type; elsewhere SQLAlchemy's bind processing
+        self.pg_types = [_pg_type(c) for c in columns] if self.postgres else []
+        self.converters = [] if self.postgres else [_converter(c, dialect) for c in columns]
 
     def prepare(self, rows: Sequence[tuple]) -> list[tuple]:
         """The rows as the driver takes them: defaults appended, values converted."""
         if self.extra:
             rows = [row + self.extra for row in rows]
-        if not self.needs_conversion:
+        if not any(self.converters):
             return list(rows)
         pairs = list(enumerate(self.converters))
         return [tuple(conv(row[i]) if conv and row[i] is not None else row[i] for i, conv in pairs) for row in rows]
@@ -132,6 +150,33 @@ class BulkWriter:
             [{"c": c, "y": y, "seq": last[(c, y)] + wanted[(c, y)]} for c, y in keys])
         return {key: last[key] + 1 for key in keys}
 
+    # -- foreign keys during a big load (PostgreSQL) -------------------------------------------
+    def suspend_foreign_keys(self) -> list[tuple[str, str]]:
+        """Drops the foreign keys of the tables written here; returns how to re-create them.
+
+        PostgreSQL's own advice for bulk loads ("Populating a Database": remove foreign key
+        constraints, load, re-create them): one set-based check at the end instead of a lookup per
+        row, which is most of the server's work here. It happens inside the seeding transaction, so
+        nothing outside ever sees the tables without them; it does lock those tables (and the ones
+        they reference) until the commit. Elsewhere (SQLite) it does nothing.
+        """
+        if not self.postgres:
+            return []
+        found = self.connection.execute(text(
+            "SELECT format('ALTER TABLE %I DROP CONSTRAINT %I', c.relname, k.conname),"
+            "       format('ALTER TABLE %I ADD CONSTRAINT %I ', c.relname, k.conname) || pg_get_constraintdef(k.oid)"
+            "  FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid"
+            " WHERE k.contype = 'f' AND c.relname = ANY(:tables) AND c.relnamespace = to_regnamespace(current_schema())"
+            " ORDER BY c.relname, k.conname"), {"tables": [t.name for t in COLUMNS]}).all()
+        for drop, _ in found:
+            self.connection.execute(text(drop))
+        return [(drop, add) for drop, add in found]
+
+    def restore_foreign_keys(self, saved: list[tuple[str, str]]) -> None:
+        """Re-creates the foreign keys `suspend_foreign_keys` dropped (each checks every row once)."""
+        for _, add in saved:
+            self.connection.execute(text(add))
+
     # -- writing -------------------------------------------------------------------------------
     def insert(self, table: Table, rows: list[tuple]) -> None:
         """Inserts rows (tuples in COLUMNS order) with COPY on PostgreSQL, executemany elsewhere."""
@@ -143,7 +188,9 @@ class BulkWriter:
         names = ", ".join(f'"{name}"' for name in sink.names)
         raw = self.connection.connection.driver_connection
         if self.postgres:
-            with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+            with raw.cursor() as cursor, cursor.copy(
+                    f'COPY "{table.name}" ({names}) FROM STDIN (FORMAT BINARY)') as copy:
+                copy.set_types(sink.pg_types)
                 for row in rows:
                     copy.write_row(row)
         else:
@@ -219,12 +266,22 @@ def risk_alerts(case: CaseFile, dispute_id: int, number: str, supervisors: dict[
     return out
 
 
+def _pg_type(column) -> str:
+    """The PostgreSQL type whose binary format COPY sends for this column (the values are Python's own)."""
+    kind = column.type
+    if isinstance(kind, TypeDecorator):
+        kind = kind.impl_instance
+    for sa_type, name in ((JSON, "json"), (Boolean, "bool"), (BigInteger, "int8"), (Integer, "int4"),
+                          (Numeric, "numeric"), (DateTime, "timestamptz" if getattr(kind, "timezone", False)
+                                                 else "timestamp"), (Date, "date"), (String, "text")):
+        if isinstance(kind, sa_type):
+            return name
+    raise RuntimeError(f"the demo writer cannot COPY {column.table.name}.{column.name} ({kind!r})")
+
+
 def _converter(column, dialect) -> Optional[Callable[[Any], Any]]:
     """How a value becomes what the driver takes for this column (None: as it is)."""
     kind = column.type
-    if dialect.name == "postgresql":
-        # psycopg adapts datetimes (already UTC), decimals, dates and booleans itself; JSON goes as text
-        return json.dumps if isinstance(kind, JSON) else None
     steps = []
     if isinstance(kind, TypeDecorator):
         steps.append(lambda v, k=kind: k.process_bind_param(v, dialect))

@@ -220,8 +220,7 @@ class CaseFile:
         if trigger == "reach_agreement" and due is not None and due < local_date(when):
             raise ValidationError({"performance_due": ["cannot lie before the day of the agreement"]})
         policy = self.policy
-        facts, loaded = self._facts(trigger, clean, when, policy)
-        new_state = self._fire(transition, trigger, facts, clean)
+        new_state, loaded = self._fire(transition, trigger, clean, when, policy)
         event = PlannedEvent(trigger, self.state, new_state, actor.id if actor else None, self.committee_id,
                              self.committee.org_id, when, when, _event_payload(trigger, clean))
         self._effects(transition, clean, loaded, when, actor, policy, event)
@@ -233,15 +232,20 @@ class CaseFile:
         self.events.append(event)
         self.steps.append(Step("fire", actor, when, trigger, raw))
 
-    def _fire(self, transition: workflows.Transition, trigger: str, facts: dict[str, Any],
-              payload: dict[str, Any]) -> str:
-        """The workflow definition's `fire`; for a step without guards its answer is remembered."""
-        if transition.guards:
-            return self.definition.fire(self.state, trigger, facts, payload)
+    def _fire(self, transition: workflows.Transition, trigger: str, payload: dict[str, Any], when: datetime,
+              policy: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """The workflow definition's `fire` on the facts `gather_facts` gives; returns (state, loaded).
+
+        A step without guards reads no facts: its answer depends on the state alone, and is remembered.
+        """
         key = (self.workflow, self.state, trigger)
-        if key not in _UNGUARDED:
-            _UNGUARDED[key] = self.definition.fire(self.state, trigger, facts, payload)
-        return _UNGUARDED[key]
+        if not transition.guards and key in _UNGUARDED and trigger not in _LOOKUP_TRIGGERS:
+            return _UNGUARDED[key], {}
+        facts, loaded = self._facts(trigger, payload, when, policy)
+        new_state = self.definition.fire(self.state, trigger, facts, payload)
+        if not transition.guards:
+            _UNGUARDED[key] = new_state
+        return new_state, loaded
 
     # -- deadlines: as deadlines.open_deadline / open_follow_up / open_confirmation_window ------
     def _open(self, kind: str, due_at: datetime, at: datetime) -> None:
