@@ -1,4 +1,10 @@
-"""Celery bound to Flask as Flask documents it: every task runs inside the app context."""
+"""Celery bound to Flask as Flask documents it: every task runs inside the app context.
+
+One queue per kind of work, so that a slow report never delays a reminder: `reminders` (the
+scan), `email` (delivery) and `reports` (weekly reports); `make run` starts one worker per queue.
+Beat runs the reminder scan every REMINDER_SCAN_MINUTES and the weekly reports at
+WEEKLY_REPORT_CRON (minute hour day-of-month month day-of-week, in Asia/Shanghai).
+"""
 from __future__ import annotations
 
 from celery import Celery, Task
@@ -22,6 +28,7 @@ def celery_init_app(app: Flask) -> Celery:
                 return self.run(*args, **kwargs)
 
     celery = Celery(app.name, task_cls=FlaskTask)
+    scan_every = 60.0 * float(app.config.get("REMINDER_SCAN_MINUTES", 5))
     celery.config_from_object({
         "broker_url": app.config["CELERY_BROKER_URL"],
         "task_ignore_result": True,
@@ -35,17 +42,20 @@ def celery_init_app(app: Flask) -> Celery:
             "mediation.send_weekly_reports": {"queue": "reports"},
             "mediation.send_weekly_report": {"queue": "reports"},
         },
-        "task_acks_late": True,
+        "task_acks_late": True,  # tasks are idempotent: a worker lost mid-task means the task runs again
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
+        "worker_cancel_long_running_tasks_on_connection_loss": True,
         "broker_connection_retry_on_startup": True,
+        "broker_connection_max_retries": None,  # a worker waits for Redis to come back, however long
         "broker_connection_timeout": 3,
         "task_publish_retry": False,
         "broker_transport_options": {"socket_connect_timeout": 2, "socket_timeout": 5},
         "redis_socket_connect_timeout": 2,
         "beat_schedule": {
-            "scan-reminders": {"task": "mediation.scan_reminders",
-                               "schedule": 60.0 * app.config.get("REMINDER_SCAN_MINUTES", 5)},
+            # a scan that waited longer than one interval is dropped: the next one does the same work
+            "scan-reminders": {"task": "mediation.scan_reminders", "schedule": scan_every,
+                               "options": {"expires": scan_every}},
             "weekly-reports": {"task": "mediation.send_weekly_reports",
                                "schedule": _cron(app.config.get("WEEKLY_REPORT_CRON", "0 8 * * mon"))},
         },

@@ -1,7 +1,37 @@
 """Celery tasks: thin wrappers that call one service each. Arguments are ids, never objects."""
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
+
+log = logging.getLogger(__name__)
+
+
+# -- deadline reminders, supervisor escalation, risk alerts (issue 4) ----------------------------------
+@shared_task(name="mediation.scan_reminders")
+def scan_reminders(now: str | None = None) -> dict:
+    """Beat job: creates the due reminders and escalations and queues their delivery (services.reminders)."""
+    from mediation.services import reminders
+    from mediation.services.clock import parse_instant
+
+    return reminders.scan(parse_instant(now) if now else None).as_dict()
+
+
+@shared_task(name="mediation.deliver_notifications", bind=True, max_retries=None)
+def deliver_notifications(self, notification_ids: list[int]) -> dict:
+    """Sends the pending email notifications among the ids; transient failures retry with exponential
+    backoff (services.mailer decides what is transient and when a row has failed for good)."""
+    from mediation.services import mailer
+
+    report = mailer.deliver_many(notification_ids)
+    if report.retry:
+        if self.request.retries >= mailer.max_attempts():
+            log.warning("giving up on %d notification(s) for now; they stay pending and the next reminder "
+                        "scan queues them again", len(report.retry))
+        else:
+            raise self.retry(args=[report.retry], countdown=mailer.retry_delay(self.request.retries))
+    return report.as_dict()
 
 
 # -- weekly Fengqiao reports (issue 5) ---------------------------------------------------------
