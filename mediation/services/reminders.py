@@ -88,8 +88,7 @@ def scan(at: Optional[datetime] = None) -> ScanResult:
     at = at or clock_now()
     result = ScanResult(at=at)
     with unit_of_work() as session:
-        if is_postgres():
-            session.execute(select(func.pg_advisory_xact_lock(SCAN_LOCK)))
+        _one_scan_at_a_time(session)
         result.lapsed = _lapse_confirmation_windows(at)
         builder = _Statements(at)
         for kind, targets in (("due_soon", builder.due_soon()), ("overdue", builder.overdue()),
@@ -99,6 +98,13 @@ def scan(at: Optional[datetime] = None) -> ScanResult:
                 result.emails_created += channel == "email"
     result.emails_queued, result.emails_pending = notify.queue_pending_email()
     return result
+
+
+def _one_scan_at_a_time(session) -> None:
+    """PostgreSQL: a transaction-scoped advisory lock queues concurrent scans (no wasted work, no lock
+    waits between their inserts). SQLite: BEGIN IMMEDIATE has serialized the writers already."""
+    if is_postgres():
+        session.execute(select(func.pg_advisory_xact_lock(SCAN_LOCK)))
 
 
 def _lapse_confirmation_windows(at: datetime) -> int:
