@@ -230,3 +230,20 @@ def test_failed_rows_are_not_queued_again(world, sink):
     _, pending = notify.queue_pending_email()
     assert db.session.scalar(select(Notification.status).where(Notification.id == nid)) == "failed"
     assert pending == len(pending_email()) and nid not in pending_email()
+
+
+def test_an_administrator_can_retry_failed_notifications(world, sink, runner):
+    d, _ = overdue_case(world)
+    nid = pending_email(dispute_id=d.id)[0]
+    sink.replies = ["550 5.1.1 No such user"]
+    mailer.deliver_many([nid])
+    with pytest.raises(Forbidden):
+        notify.retry_failed(world.m1)
+    listed = runner.invoke(args=["reminders", "failed"])
+    assert listed.exit_code == 0 and f"{nid}\toverdue" in listed.output and "550" in listed.output
+    again = runner.invoke(args=["reminders", "retry-failed", "--id", str(nid)])
+    assert again.exit_code == 0 and "1 failed notification(s) pending again" in again.output
+    row = db.session.get(Notification, nid)
+    db.session.refresh(row)
+    assert (row.status, row.attempts) == ("pending", 0) and "550" in row.last_error
+    assert mailer.deliver(nid) is True and sink.per_notification() == {nid: 1}

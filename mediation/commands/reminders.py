@@ -57,6 +57,16 @@ def failed_command(limit: int) -> None:
     click.echo(f"{page['total']} failed notification(s)")
 
 
+@reminders_cli.command("retry-failed")
+@click.option("--id", "ids", multiple=True, type=int, help="Only these notifications (repeatable). Default: all.")
+def retry_failed_command(ids: tuple[int, ...]) -> None:
+    """Queues failed email notifications again (after the SMTP problem or the address is fixed)."""
+    from mediation.services import notify
+
+    again = notify.retry_failed(None, list(ids) if ids else None)
+    click.echo(f"{len(again)} failed notification(s) pending again and queued")
+
+
 def register(app: Flask) -> None:
     """Adds the `reminders` group."""
     app.cli.add_command(reminders_cli)

@@ -145,8 +145,30 @@ def failed_notifications(actor: Optional[User], page: int = 1, per_page: int = 5
     newest first, each with attempts and the last error."""
     access.require_admin(actor)
     query = select(Notification).where(Notification.status == "failed")
-    if not access.is_global(actor):  # an administrator of an org: what concerns its subtree
-        in_scope = select(User.id).join(OrgUnit, User.org_id == OrgUnit.id).where(access.subtree_clause(actor.org))
-        query = query.where(or_(Notification.recipient_id.in_(in_scope),
-                                Notification.dispute_id.in_(select(Dispute.id).where(access.disputes_clause(actor)))))
+    if not access.is_global(actor):
+        query = query.where(_failed_scope(actor))
     return paginate(query.order_by(Notification.id.desc()), page, per_page)
+
+
+def _failed_scope(actor: User):
+    """An administrator of an org: the notifications to people of its subtree or about its disputes."""
+    people = select(User.id).join(OrgUnit, User.org_id == OrgUnit.id).where(access.subtree_clause(actor.org))
+    return or_(Notification.recipient_id.in_(people),
+               Notification.dispute_id.in_(select(Dispute.id).where(access.disputes_clause(actor))))
+
+
+def retry_failed(actor: Optional[User], ids: Optional[list[int]] = None) -> list[int]:
+    """Gives failed email notifications (all, or `ids`) a fresh start: pending again with no attempt
+    counted (last_error kept), queued after commit. For administrators, once the cause is fixed."""
+    access.require_admin(actor)
+    with unit_of_work() as session:
+        query = select(Notification).where(Notification.status == "failed", Notification.channel == "email")
+        if ids is not None:
+            query = query.where(Notification.id.in_(ids))
+        if not access.is_global(actor):
+            query = query.where(_failed_scope(actor))
+        rows = list(session.scalars(query.with_for_update()))
+        for row in rows:
+            row.status, row.attempts = "pending", 0
+        queue_email([r.id for r in rows])
+    return [r.id for r in rows]
