@@ -12,7 +12,7 @@ from flask import jsonify
 from marshmallow import fields, validate
 
 from mediation.api.blueprint import ID, Blueprint
-from mediation.api.schemas import YEARS, Day, PageArgs, Schema
+from mediation.api.schemas import YEARS, Day, PageArgs, Schema, page_of
 from mediation.api.security import current_actor
 from mediation.services.clock import WEEK_RE, parse_week
 
@@ -119,13 +119,6 @@ class SubscriptionOut(Schema):
     created_at = fields.String(required=True, metadata={"format": "date-time"})
 
 
-class SubscriptionPage(Schema):
-    items = fields.List(fields.Nested(SubscriptionOut), required=True)
-    total = fields.Integer(required=True)
-    page = fields.Integer(required=True)
-    per_page = fields.Integer(required=True)
-
-
 def _org_or_own(args: dict) -> str:
     """The `org` asked for, else the caller's own org (an admin without an org must name one)."""
     if args.get("org"):
@@ -180,7 +173,7 @@ def add_subscription(body: dict):
 
 @blp.route("/subscriptions", methods=["GET"])
 @blp.arguments(SubscriptionArgs, location="query")
-@blp.response(200, SubscriptionPage)
+@blp.response(200, page_of(SubscriptionOut, "SubscriptionPage"))
 @blp.errors(401, 403, 404, 422)
 def list_subscriptions(args: dict):
     """The addresses added to weekly reports in the caller's scope."""
