@@ -147,13 +147,13 @@ def test_demo_logins_log_in(db):
 
 
 def test_parallel_workers_write_the_same_rows_as_one_process(db):
-    one = seed_demo(cases=90, seed=6, at=AT, batch=25, workers=1)
+    one = seed_demo(cases=50, seed=6, at=AT, batch=20, workers=1)
     first = _db.session.scalar(select(func.max(Dispute.id)))
-    two = seed_demo(cases=90, seed=6, at=AT, batch=25, workers=2)
+    two = seed_demo(cases=50, seed=6, at=AT, batch=20, workers=2)
     assert one.workers == 1 and two.workers == 2 and one.states == two.states
     ids = list(_db.session.scalars(select(Dispute.id).order_by(Dispute.id)))
     before, after = [i for i in ids if i <= first], [i for i in ids if i > first]
-    assert len(before) == len(after) == 90
+    assert len(before) == len(after) == 50
     for a, b in zip(before, after, strict=True):
         assert dump(a) == dump(b)
     assert "case_number" in IGNORED  # the second run numbers on from the first

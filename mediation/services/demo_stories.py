@@ -9,6 +9,7 @@ closed. Every step goes through the case file, i.e. through the services' own ru
 """
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -89,14 +90,15 @@ class Script:
 
 @dataclass
 class Header:
-    """One dispute to tell: where and when it is received, and what will happen to it."""
+    """One dispute to tell: where and when it is received, then what it is and what will happen to it."""
 
     committee: DemoCommittee
     received_at: datetime
-    dispute_type: str
-    source: str
-    risk: str
-    fate: Fate
+    script: Optional[Script] = None
+    dispute_type: str = ""
+    source: str = ""
+    risk: str = "none"
+    fate: Optional[Fate] = None
     seq: int = 0  # its number in the committee's year (gap-free), given before it is told
     dispute_id: int = 0  # given before it is told, too
 
@@ -132,35 +134,47 @@ class Teller:
 
     def __init__(self, world: DemoWorld, rng: random.Random, horizon: datetime) -> None:
         self.world, self.rng, self.horizon = world, rng, horizon
-        self.weights = [c.spec.weight for c in world.committees]
+        self.cum_weights = list(itertools.accumulate(c.spec.weight for c in world.committees))
 
     # -- drawing ---------------------------------------------------------------------------------
     def header(self, script: Optional[Script] = None) -> Header:
-        """A dispute to tell: drawn at random, or from a showcase script."""
+        """Where and when a dispute is received (all that numbering it needs): drawn, or from a script.
+
+        What it is about and what will happen to it are drawn when it is told (`describe`), in the
+        batch's own random stream, so that the main process only does this little part.
+        """
         rng = self.rng
         if script is not None:
             committee = self.world.by_code[script.committee]
             received = office_time(rng, self.horizon - timedelta(days=script.days_ago))
             if received > self.horizon:
                 received = self.horizon - timedelta(hours=2)
-            source = script.source or weighted(rng, SOURCES_BY_TYPE.get(script.dispute_type, DEFAULT_SOURCES))
-            return Header(committee, received, script.dispute_type, source, script.risk, script.fate)
-        committee = rng.choices(self.world.committees, weights=self.weights)[0]
+            return Header(committee, received, script=script)
+        committee = rng.choices(self.world.committees, cum_weights=self.cum_weights)[0]
+        while True:
+            received = office_time(rng, self.horizon - timedelta(days=rng.uniform(0, 365)), weekend_share=0.08)
+            if received <= self.horizon:
+                return Header(committee, received)
+
+    def describe(self, header: Header) -> None:
+        """Draws the dispute's type, source, risk and fate (a script's are given)."""
+        rng, committee, script = self.rng, header.committee, header.script
+        if script is not None:
+            header.dispute_type, header.risk, header.fate = script.dispute_type, script.risk, script.fate
+            header.source = script.source or weighted(rng, SOURCES_BY_TYPE.get(script.dispute_type,
+                                                                               DEFAULT_SOURCES))
+            return
         if committee.spec.specialties:
             dispute_type = rng.choice(committee.spec.specialties)
         else:
             urban = "社区" in committee.spec.name or "街道" in committee.spec.name
             dispute_type = weighted(rng, URBAN_TYPES if urban else GENERAL_TYPES)
-        while True:
-            received = office_time(rng, self.horizon - timedelta(days=rng.uniform(0, 365)), weekend_share=0.08)
-            if received <= self.horizon:
-                break
-        source = weighted(rng, SOURCES_BY_TYPE.get(dispute_type, DEFAULT_SOURCES))
         risky = dispute_type in RISKY_TYPES
-        risk = weighted(rng, {"none": 80 if risky else 90, "yellow": 12 if risky else 8, "orange": 5 if risky else 1.6,
-                              "red": 3 if risky else 0.4})
-        return Header(committee, received, dispute_type, source, risk, self.fate(committee, dispute_type, risk,
-                                                                                 received))
+        header.dispute_type = dispute_type
+        header.source = weighted(rng, SOURCES_BY_TYPE.get(dispute_type, DEFAULT_SOURCES))
+        header.risk = weighted(rng, {"none": 80 if risky else 90, "yellow": 12 if risky else 8,
+                                     "orange": 5 if risky else 1.6, "red": 3 if risky else 0.4})
+        header.fate = self.fate(committee, dispute_type, header.risk, header.received_at)
 
     def fate(self, committee: DemoCommittee, dispute_type: str, risk: str, received: datetime) -> Fate:
         rng = self.rng
@@ -225,6 +239,7 @@ class Teller:
     # -- telling ----------------------------------------------------------------------------------
     def tell(self, header: Header) -> CaseFile:
         """Registers the dispute and lives its fate up to the horizon."""
+        self.describe(header)
         story = _Story(self, header)
         try:
             story.run()
