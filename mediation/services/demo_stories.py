@@ -9,6 +9,7 @@ closed. Every step goes through the case file, i.e. through the services' own ru
 """
 from __future__ import annotations
 
+import bisect
 import itertools
 import random
 from dataclasses import dataclass, replace
@@ -41,6 +42,32 @@ DEFAULT_SOURCES = {"walk_in": 46, "screening": 20, "referral_court": 8, "referra
                    "referral_petition": 5, "referral_government": 6, "online": 8, "other": 1}
 RISKY_TYPES = ("expropriation", "labour", "medical", "environment", "land_forest", "marriage_family")
 SUCCESS = {"medical": 0.82, "expropriation": 0.8, "labour": 0.86, "environment": 0.84, "contract": 0.88}
+
+
+class Choice:
+    """A weighted choice among keys, its cumulative weights computed once (it is drawn ~20 times a dispute)."""
+
+    def __init__(self, table: dict[str, float]) -> None:
+        self.keys = list(table)
+        self.cum = list(itertools.accumulate(table.values()))
+
+    def __call__(self, rng: random.Random) -> str:
+        return self.keys[bisect.bisect(self.cum, rng.random() * self.cum[-1])]
+
+
+GENERAL_CHOICE, URBAN_CHOICE = Choice(GENERAL_TYPES), Choice(URBAN_TYPES)
+SOURCE_CHOICE = {t: Choice(table) for t, table in SOURCES_BY_TYPE.items()}
+DEFAULT_SOURCE_CHOICE = Choice(DEFAULT_SOURCES)
+RISK_RISKY = Choice({"none": 80, "yellow": 12, "orange": 5, "red": 3})
+RISK_PLAIN = Choice({"none": 90, "yellow": 8, "orange": 1.6, "red": 0.4})
+REJECT_CHOICE = Choice({"party_refused": 35, "out_of_scope": 30, "already_handled": 25, "other": 10})
+ESCALATE_AT = Choice({"accepted": 10, "assigned": 15, "in_mediation": 75})
+REFERRAL = Choice({"litigation": 60, "arbitration": 10, "administrative": 15, "none": 15})
+REFERRAL_LABOUR = Choice({"litigation": 60, "arbitration": 40, "administrative": 15, "none": 15})
+CONFIRMATION = Choice({"confirmed": 85, "denied": 10, "pending": 5})
+PREVENTION = Choice({"civil_to_criminal": 60, "group_petition": 25, "suicide": 8, "group_fight": 7})
+SESSION_MODE = Choice({"in_person": 75, "phone": 18, "video": 7})
+FOLLOW_UP_METHOD = Choice({"visit": 50, "phone": 40, "video": 10})
 
 
 class Stop(Exception):
@@ -103,10 +130,6 @@ class Header:
     dispute_id: int = 0  # given before it is told, too
 
 
-def weighted(rng: random.Random, table: dict[str, float]) -> str:
-    return rng.choices(list(table), weights=list(table.values()))[0]
-
-
 def office_time(rng: random.Random, moment: datetime, weekend_share: float = 0.15) -> datetime:
     """`moment`, moved forward into office hours (8:30–17:30 Asia/Shanghai), mostly on a weekday.
 
@@ -161,19 +184,17 @@ class Teller:
         rng, committee, script = self.rng, header.committee, header.script
         if script is not None:
             header.dispute_type, header.risk, header.fate = script.dispute_type, script.risk, script.fate
-            header.source = script.source or weighted(rng, SOURCES_BY_TYPE.get(script.dispute_type,
-                                                                               DEFAULT_SOURCES))
+            header.source = script.source or SOURCE_CHOICE.get(script.dispute_type, DEFAULT_SOURCE_CHOICE)(rng)
             return
         if committee.spec.specialties:
             dispute_type = rng.choice(committee.spec.specialties)
         else:
             urban = "社区" in committee.spec.name or "街道" in committee.spec.name
-            dispute_type = weighted(rng, URBAN_TYPES if urban else GENERAL_TYPES)
+            dispute_type = (URBAN_CHOICE if urban else GENERAL_CHOICE)(rng)
         risky = dispute_type in RISKY_TYPES
         header.dispute_type = dispute_type
-        header.source = weighted(rng, SOURCES_BY_TYPE.get(dispute_type, DEFAULT_SOURCES))
-        header.risk = weighted(rng, {"none": 80 if risky else 90, "yellow": 12 if risky else 8,
-                                     "orange": 5 if risky else 1.6, "red": 3 if risky else 0.4})
+        header.source = SOURCE_CHOICE.get(dispute_type, DEFAULT_SOURCE_CHOICE)(rng)
+        header.risk = (RISK_RISKY if risky else RISK_PLAIN)(rng)
         header.fate = self.fate(committee, dispute_type, header.risk, header.received_at)
 
     def fate(self, committee: DemoCommittee, dispute_type: str, risk: str, received: datetime) -> Fate:
@@ -182,8 +203,7 @@ class Teller:
         roll = rng.random()
         if roll < 0.03:
             f.decision = "reject"
-            f.reject_reason = weighted(rng, {"party_refused": 35, "out_of_scope": 30, "already_handled": 25,
-                                             "other": 10})
+            f.reject_reason = REJECT_CHOICE(rng)
         elif roll < 0.04:
             f.decision = "withdraw"
         f.accept_late = rng.random() < 0.04
@@ -193,7 +213,7 @@ class Teller:
                 share *= 4
             if rng.random() < share:
                 f.escalations = 2 if committee.level == "village" and rng.random() < 0.15 else 1
-                f.escalate_at = weighted(rng, {"accepted": 10, "assigned": 15, "in_mediation": 75})
+                f.escalate_at = ESCALATE_AT(rng)
                 f.escalate_to_professional = (dispute_type in committee.county_professional and rng.random() < 0.5)
         f.mediators = 2 if rng.random() < 0.3 else 1
         f.reassign = rng.random() < 0.025
@@ -204,8 +224,7 @@ class Teller:
         roll = rng.random()
         f.conclusion = "agreement" if roll < success else ("fail" if roll < success + (1 - success) * 0.65
                                                            else "withdraw")
-        f.referral = weighted(rng, {"litigation": 60, "arbitration": 10 if dispute_type != "labour" else 40,
-                                    "administrative": 15, "none": 15})
+        f.referral = (REFERRAL_LABOUR if dispute_type == "labour" else REFERRAL)(rng)
         small = dispute_type in ("neighbourhood", "marriage_family")
         f.form = "oral" if rng.random() < (0.45 if small else 0.15) else "written"
         f.with_due = rng.random() < 0.6
@@ -213,7 +232,7 @@ class Teller:
             roll = rng.random()
             share = 0.35 if dispute_type in ("traffic", "medical", "labour", "contract") else 0.12
             f.confirmation = ("none" if roll > share else
-                              weighted(rng, {"confirmed": 85, "denied": 10, "pending": 5}))
+                              CONFIRMATION(rng))
         roll = rng.random()
         if roll < 0.85:
             f.performances = ("full",)
@@ -228,8 +247,7 @@ class Teller:
             else:
                 f.performances, f.close_anyway = (first,), True
         if rng.random() < (0.25 if risk in ("orange", "red") else 0.02):
-            f.prevention = weighted(rng, {"civil_to_criminal": 60, "group_petition": 25, "suicide": 8,
-                                          "group_fight": 7})
+            f.prevention = PREVENTION(rng)
         recent = (self.horizon - received) < timedelta(days=120)
         if rng.random() < (0.1 if recent else 0.004):
             f.stop_after = rng.choice(("register", "accept", "assign", "start_mediation", "start_mediation",
@@ -348,7 +366,7 @@ class _Story:
         if self.stopped:
             raise Stop
         village, town = self._place()
-        mode = weighted(self.rng, {"in_person": 75, "phone": 18, "video": 7})
+        mode = SESSION_MODE(self.rng)
         location = self.rng.choice(words.SESSION_PLACES).format(place=village, town=town) if mode == "in_person" \
             else ""
         self.case.record_session(self.lead, when, mode, location, self.rng.choice(words.SESSION_NOTES))
@@ -518,6 +536,6 @@ class _Story:
         self.fire("close", self.between(0.1, 5))
 
     def visit(self, when: datetime, performance: str) -> None:
-        method = weighted(self.rng, {"visit": 50, "phone": 40, "video": 10})
+        method = FOLLOW_UP_METHOD(self.rng)
         self.fire("record_follow_up", when, performance=performance, method=method,
                   notes=self.rng.choice(words.FOLLOW_UP_NOTES[performance]))

@@ -37,16 +37,32 @@ def person_name(rng: random.Random) -> str:
     return rng.choice(SURNAMES) + rng.choice(GIVEN)
 
 
-def id_number(rng: random.Random, born_from: int = 1950, born_to: int = 2004) -> str:
-    """A well-formed 18-character resident ID number (region, birth date, sequence, check digit)."""
-    born = _EPOCH_ORDINAL[born_from] + rng.randrange((born_to - born_from) * 365)
-    body = f"{rng.choice(REGION_PREFIXES)}{date.fromordinal(born):%Y%m%d}{rng.randrange(1000):03d}"
-    total = sum(_ID_WEIGHTED[i][ord(c) - 48] for i, c in enumerate(body))
-    return body + "10X98765432"[total % 11]
+def id_number(rng: random.Random) -> str:
+    """A well-formed 18-character resident ID number (region, birth date 1950–2004, sequence, check digit)."""
+    if not _BIRTHS:
+        _BIRTHS.extend(_days(date(1950, 1, 1), date(2004, 12, 31)))
+    (region, region_sum), (born, born_sum) = rng.choice(_REGIONS), rng.choice(_BIRTHS)
+    sequence = rng.randrange(1000)
+    total = region_sum + born_sum + _SEQUENCE_SUMS[sequence]
+    return f"{region}{born}{sequence:03d}" + "10X98765432"[total % 11]
 
 
-_ID_WEIGHTED = [[d * w for d in range(10)] for w in (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)]
-_EPOCH_ORDINAL = {year: date(year, 1, 1).toordinal() for year in range(1900, 2030)}
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)  # GB 11643
+
+
+def _weighted_sum(digits: str, offset: int) -> int:
+    return sum(int(c) * w for c, w in zip(digits, _WEIGHTS[offset:offset + len(digits)], strict=True))
+
+
+def _days(first: date, last: date) -> list[tuple[str, int]]:
+    """Every birth date between first and last, with its part of the check sum (made once, when first used)."""
+    return [(f"{d:%Y%m%d}", _weighted_sum(f"{d:%Y%m%d}", 6))
+            for d in map(date.fromordinal, range(first.toordinal(), last.toordinal() + 1))]
+
+
+_REGIONS = [(r, _weighted_sum(r, 0)) for r in REGION_PREFIXES]
+_SEQUENCE_SUMS = [_weighted_sum(f"{n:03d}", 14) for n in range(1000)]
+_BIRTHS: list[tuple[str, int]] = []
 
 
 def phone(rng: random.Random) -> str:
