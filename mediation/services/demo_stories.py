@@ -422,7 +422,8 @@ class _Story:
         extension = 0
         if escalations:
             end = start + timedelta(days=rng.uniform(4, 16))
-        elif fate.extend and not reopened:
+        elif fate.extend and not reopened and policy["max_extensions"] > self.case.extensions_used \
+                and policy["max_extension_days"] >= 3:  # an org may allow none (its policy): then no extension
             extension = min(rng.randint(10, 30), policy["max_extension_days"])
             end = deadline + timedelta(days=rng.uniform(1, extension - 1))
         elif fate.late:

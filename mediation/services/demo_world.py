@@ -247,17 +247,20 @@ def load_world() -> DemoWorld:
     committees: list[DemoCommittee] = []
     for c in spec.committees:
         row = rows[c.code]
+        if not row.active:  # a committee an administrator has closed takes no new disputes
+            continue
         staff = sorted(mediators.get(row.id, []), key=lambda u: (u.username not in named, u.id))  # named lead most
         if not staff:
             raise Conflict(f"committee {c.code!r} has no active mediator; the demo cannot assign its cases")
         higher = []
         above = parent_of[c.org] if c.kind == "people" else c.org
         while above is not None:
-            if above != c.org and above in people_at:
+            if above != c.org and above in people_at and people_at[above].active:
                 higher.append(people_at[above])
             above = parent_of[above]
         committees.append(DemoCommittee(row=row, spec=c, level=row.org.level, mediators=staff, higher=higher,
-                                        county_professional=professional.get(county_of[row.org_id], {})))
+                                        county_professional={t: p for t, p in professional.get(
+                                            county_of[row.org_id], {}).items() if p.active}))
     lookup = Lookup({u.username: u for u in users if u.role == "mediator"}, rows, policies)
     return DemoWorld(committees=committees, by_code={c.spec.code: c for c in committees}, lookup=lookup,
                      supervisors=supervisors, town_of=town_of, county_of=county_of,
