@@ -90,10 +90,66 @@ class WorkflowDefinition:
         for t in self.transitions:
             self._by_trigger.setdefault(t.trigger, []).append(t)
         self._local = threading.local()
+        problems = self.problems()
+        if problems:
+            raise ValueError(f"workflow {name!r} is not well-formed: " + "; ".join(problems))
+
+    # -- checking the table ------------------------------------------------------------------
+    def problems(self) -> list[str]:
+        """What is wrong with this definition's table (empty when it is well-formed).
+
+        States are unique and known, the initial state is not final, every transition's trigger
+        is an identifier, its sources and destination are known states, no trigger is declared
+        twice from one state, nothing leaves a final state, an outcome is only set on entering a
+        final state, every state is reachable from the initial one and every state that is not
+        final has a way out.
+        """
+        found: list[str] = []
+        known = set(self.states)
+        if not self.states or len(known) != len(self.states):
+            found.append("states must be a non-empty list without repeats")
+        if self.initial not in known:
+            found.append(f"initial state {self.initial!r} is not a state")
+        elif self.initial in self.final:
+            found.append(f"initial state {self.initial!r} is final")
+        if not self.final <= known:
+            found.append(f"final states {sorted(self.final - known)} are not states")
+        seen: set[tuple[str, str]] = set()
         for t in self.transitions:
-            unknown = [s for s in (*t.source, t.dest) if s != "=" and s not in self.states]
+            where = f"{t.trigger}"
+            if not t.trigger.isidentifier():
+                found.append(f"{where}: trigger must be an identifier")
+            if not t.source:
+                found.append(f"{where}: no source state")
+            unknown = [s for s in (*t.source, t.dest) if s != "=" and s not in known]
             if unknown:
-                raise ValueError(f"{name}.{t.trigger}: unknown states {unknown}")
+                found.append(f"{where}: unknown states {unknown}")
+            for src in t.source:
+                if (t.trigger, src) in seen:
+                    found.append(f"{where}: declared twice from {src!r}")
+                seen.add((t.trigger, src))
+                if src in self.final:
+                    found.append(f"{where}: leaves final state {src!r}")
+            if t.outcome is not None and t.dest not in self.final:
+                found.append(f"{where}: sets an outcome without entering a final state")
+            if not all(callable(g) for g in t.guards):
+                found.append(f"{where}: every guard must be callable")
+        reached, todo = {self.initial}, [self.initial]
+        while todo:
+            state = todo.pop()
+            for t in self.transitions:
+                dest = state if t.dest == "=" else t.dest
+                if state in t.source and dest not in reached:
+                    reached.add(dest)
+                    todo.append(dest)
+        unreachable = [s for s in self.states if s not in reached]
+        if unreachable and self.initial in known:
+            found.append(f"unreachable states {unreachable}")
+        for state in self.states:
+            if state not in self.final and not any(
+                    state in t.source and t.dest not in ("=", state) for t in self.transitions):
+                found.append(f"state {state!r} is not final but has no way out")
+        return found
 
     # -- reading the table -------------------------------------------------------------------
     def allowed_triggers(self, state: str) -> list[str]:

@@ -83,6 +83,11 @@ def target_is_higher(ctx: Context) -> Optional[str]:
     there = list(ctx.facts.get("target_org_path", ()))
     if not there or len(there) >= len(here) or here[: len(there)] != there:
         return "a dispute can only be escalated to a committee of a higher org above the current one"
+    return None
+
+
+@guard("committee_inactive")
+def target_is_active(ctx: Context) -> Optional[str]:
     if not ctx.facts.get("target_active", True):
         return "the target committee is not active"
     return None
@@ -149,7 +154,7 @@ STANDARD = WorkflowDefinition(
         T("extend", "in_mediation", "=", parties_consent, extension_within_policy, extensions_left,
           tags=["extend"]),
         T("escalate", ("accepted", "assigned", "in_mediation"), "accepted", target_is_higher,
-          tags=["escalate"]),
+          target_is_active, tags=["escalate"]),
         T("reach_agreement", "in_mediation", "agreed", tags=["conclude", "agree"]),
         T("fail", "in_mediation", "closed", outcome="failed", tags=["conclude", "finish"]),
         T("withdraw", OPEN_UNTIL_CONCLUDED, "closed", outcome="withdrawn", tags=["conclude", "finish"]),
