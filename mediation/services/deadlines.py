@@ -1,7 +1,7 @@
 """Deadlines: opened, met, moved and cancelled as the workflow moves (DESIGN.md, Deadlines)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Optional
 
 from sqlalchemy import select
@@ -10,7 +10,7 @@ from mediation.extensions import db
 from mediation.models import Deadline, Dispute, User
 from mediation.services import access
 from mediation.services.calendar import WorkingCalendar, add_days
-from mediation.services.clock import now as clock_now
+from mediation.services.clock import local_date, local_midnight, now as clock_now
 from mediation.services.paging import paginate
 from mediation.services.policy import CONFIRMATION_DAYS
 
@@ -24,6 +24,19 @@ def open_deadline(dispute: Dispute, kind: str, start: datetime, days: int, polic
     """Adds an open deadline `days` after `start`, counted as the policy says."""
     due = add_days(start, days, day_count or policy["day_count"], calendar)
     deadline = Deadline(kind=kind, due_at=due, status="open")
+    dispute.deadlines.append(deadline)
+    return deadline
+
+
+def open_follow_up(dispute: Dispute, agreed_at: datetime, performance_due: Optional[date], policy: dict[str, Any],
+                   calendar: Optional[WorkingCalendar] = None) -> Deadline:
+    """回访期限: the end of the day `performance_due + follow_up_days` (Asia/Shanghai), or, without a
+    due date, `agreed_at + follow_up_days`; counted as the policy says (calendar or working days)."""
+    days = policy["follow_up_days"]
+    if performance_due is None:
+        return open_deadline(dispute, "follow_up", agreed_at, days, policy, calendar)
+    last_day = local_date(add_days(local_midnight(performance_due), days, policy["day_count"], calendar))
+    deadline = Deadline(kind="follow_up", due_at=local_midnight(last_day + timedelta(days=1)), status="open")
     dispute.deadlines.append(deadline)
     return deadline
 

@@ -166,8 +166,10 @@ def _parse_parties(raw: Any, fields: dict) -> list[Party]:
                     sub["id_number"] = [problem]
                 else:
                     id_number = normalise_id_number(item["id_number"])
+            elif len(item["id_number"].strip()) > 18:
+                sub["id_number"] = ["must be at most 18 characters"]
             else:
-                id_number = item["id_number"].strip()[:18]  # an organisation's credit code is not personal
+                id_number = item["id_number"].strip()  # an organisation's credit code is not personal
         if item.get("phone"):
             if not isinstance(item["phone"], str) or (problem := phone_problem(item["phone"])) is not None:
                 sub["phone"] = [problem if isinstance(item["phone"], str) else "must be text"]
@@ -209,6 +211,8 @@ def may_register_into(actor: Optional[User], committee: Committee) -> bool:
 def register_dispute(data: dict[str, Any], actor: Optional[User] = None, at: Optional[datetime] = None) -> Dispute:
     """Registers a dispute: case number, parties, the `register` event and the acceptance deadline."""
     now = at or clock_now()
+    if not isinstance(data, dict):
+        raise ValidationError({"body": ["must be an object"]})
     fields: dict[str, list[str]] = {}
     committee = None
     code = data.get("committee")
@@ -224,6 +228,8 @@ def register_dispute(data: dict[str, Any], actor: Optional[User] = None, at: Opt
     received_at = parse_time(data.get("received_at"), "received_at", fields, default=now)
     if received_at is not None and received_at > now + CLOCK_SKEW:
         fields["received_at"] = ["cannot lie in the future"]
+    elif received_at is not None:
+        received_at = min(received_at, now)  # a client clock slightly ahead records "now"
     parties = _parse_parties(data.get("parties"), fields)
     if fields:
         raise ValidationError(fields)
@@ -254,9 +260,12 @@ def _alert(dispute_id: int) -> None:
     notify.raise_risk_alert(dispute_id)
 
 
-def update_dispute(dispute_id: int, data: dict[str, Any], actor: Optional[User] = None) -> Dispute:
+def update_dispute(dispute_id: int, data: dict[str, Any], actor: Optional[User] = None,
+                   at: Optional[datetime] = None) -> Dispute:
     """PATCH: summary, amount, risk level, under the optimistic lock. Raising to red alerts at once."""
     fields: dict[str, list[str]] = {}
+    if not isinstance(data, dict):
+        raise ValidationError({"body": ["must be an object"]})
     version = data.get("version")
     if not isinstance(version, int) or isinstance(version, bool):
         fields["version"] = ["is required (the version you read)"]
@@ -283,7 +292,7 @@ def update_dispute(dispute_id: int, data: dict[str, Any], actor: Optional[User] 
             for key, value in changed.items():
                 setattr(dispute, key, value)
             dispute.version += 1
-            t = clock_now()
+            t = at or clock_now()
             session.add(Event(dispute=dispute, trigger="update", from_state=dispute.state, to_state=dispute.state,
                               actor=actor, committee_id=dispute.committee_id, org_id=dispute.committee.org_id,
                               occurred_at=max(t, dispute.last_event_at), recorded_at=t,
@@ -300,12 +309,13 @@ def ensure_may_act(actor: Optional[User], dispute: Dispute) -> None:
         raise NotFound("no such dispute")
 
 
-def record_session(dispute_id: int, data: dict[str, Any], actor: Optional[User] = None) -> MediationSession:
+def record_session(dispute_id: int, data: dict[str, Any], actor: Optional[User] = None,
+                   at: Optional[datetime] = None) -> MediationSession:
     """调解记录: only while in mediation."""
     from mediation.services.errors import InvalidTransition
 
     fields: dict[str, list[str]] = {}
-    now = clock_now()
+    now = at or clock_now()
     held_at = parse_time(data.get("held_at"), "held_at", fields, default=now)
     if held_at is not None and held_at > now + CLOCK_SKEW:
         fields["held_at"] = ["cannot lie in the future"]

@@ -6,7 +6,7 @@ state, outcome and timestamps changed, deadlines opened, met, moved or cancelled
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any, Callable, Optional
 
 from sqlalchemy import select
@@ -18,7 +18,7 @@ from mediation.models import Agreement, Assignment, Committee, Dispute, Event, F
 from mediation.models.enums import (AGREEMENT_FORMS, FOLLOW_UP_METHODS, PERFORMANCE, REFERRALS, REJECT_REASONS)
 from mediation.services import deadlines
 from mediation.services.calendar import WorkingCalendar, add_days
-from mediation.services.clock import local_midnight, now as clock_now
+from mediation.services.clock import local_date, now as clock_now
 from mediation.services.disputes import (CLOCK_SKEW, choice, ensure_may_act, load_dispute, parse_amount, parse_time,
                                          text)
 from mediation.services.errors import GuardFailed, InvalidTransition, ValidationError, VersionConflict
@@ -37,6 +37,7 @@ def _mediators(raw: Payload, fields: dict) -> Payload:
     lead = raw.get("lead") or (names[0] if names else None)
     if names and lead not in names:
         fields["lead"] = ["must be one of the mediators"]
+    # An empty list is well-formed; the workflow's `no_mediator` rule refuses it (guard_failed).
     return {"mediators": names, "lead": lead}
 
 
@@ -210,13 +211,13 @@ def apply_effects(dispute: Dispute, transition: workflows.Transition, payload: P
         dispute.committee = target
         _new_mediation_term(dispute, at, effective_policy(target.org), calendar)
     if "conclude" in tags:
+        # Agreement, failure and withdrawal all conclude the mediation term (the statistics count
+        # each as concluded against this deadline), so it is met; a withdrawal before acceptance
+        # has none, and its acceptance deadline is cancelled below (no decision was needed).
         mediation = deadlines.open_deadlines(dispute, "mediation")
         event.due_at = mediation[0].due_at if mediation else None
         dispute.concluded_at = at
-        if transition.trigger == "withdraw":
-            deadlines.cancel(dispute, at)
-        else:
-            deadlines.meet(dispute, "mediation", at)
+        deadlines.meet(dispute, "mediation", at)
     if "agree" in tags:
         agreement = Agreement(form=payload["form"], terms=payload["terms"], amount=payload["amount"],
                               performance_due=payload["performance_due"], agreed_at=at, confirmation="none")
@@ -224,10 +225,7 @@ def apply_effects(dispute: Dispute, transition: workflows.Transition, payload: P
         event.amount = payload["amount"]
         if payload["form"] == "written":
             deadlines.open_confirmation_window(dispute, at)
-        due = payload["performance_due"]
-        # performance_due + follow_up_days, counted from the end of the due day; else agreed_at + …
-        start = local_midnight(due + timedelta(days=1)) if due is not None else at
-        deadlines.open_deadline(dispute, "follow_up", start, policy["follow_up_days"], policy, calendar)
+        deadlines.open_follow_up(dispute, at, payload["performance_due"], policy, calendar)
     if "request_confirmation" in tags:
         agreement = dispute.agreement
         agreement.confirmation, agreement.confirmation_requested_at = "requested", at
@@ -299,9 +297,13 @@ def fire_trigger(dispute_id: int, trigger: str, *, version: Any, actor: Optional
         clean = validate_payload(trigger, raw)
         if when > now + CLOCK_SKEW:
             raise ValidationError({"occurred_at": ["cannot lie in the future"]})
+        when = min(when, now)  # a client clock slightly ahead records "now", not a future instant
         if when < dispute.last_event_at:
             raise ValidationError({"occurred_at": ["cannot lie before the dispute's previous event "
                                                    f"({dispute.last_event_at.isoformat()})"]})
+        due = clean.get("performance_due")
+        if trigger == "reach_agreement" and due is not None and due < local_date(when):
+            raise ValidationError({"performance_due": ["cannot lie before the day of the agreement"]})
         policy = effective_policy(dispute.committee.org)
         facts, loaded = gather_facts(dispute, trigger, clean, when, policy)
         try:
