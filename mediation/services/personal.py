@@ -10,9 +10,9 @@ from datetime import date
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-_ID_RE = re.compile(r"^\d{17}[\dX]$")
-_MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
-_LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+_ID_RE = re.compile(r"^[0-9]{17}[0-9X]$")  # ASCII digits only (\d would take ０-９)
+_MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}$")
+_LANDLINE_RE = re.compile(r"^0[0-9]{2,3}-?[0-9]{7,8}$")
 
 
 def normalise_id_number(value: str) -> str:
@@ -30,19 +30,21 @@ def id_number_problem(value: str) -> str | None:
         return "the birth date in the ID number is not a date"
     if born.year < 1900 or born > date.today():
         return "the birth date in the ID number is out of range"
-    total = sum(int(c) * w for c, w in zip(v[:17], _ID_WEIGHTS))
+    total = sum(int(c) * w for c, w in zip(v[:17], _ID_WEIGHTS, strict=True))
     if _ID_CHECK[total % 11] != v[17]:
         return "the check digit does not match"
     return None
 
 
 def normalise_phone(value: str) -> str:
-    v = re.sub(r"[\s()]", "", value.strip())
-    if v.startswith("+86"):
-        v = v[3:]
-    elif v.startswith("0086"):
-        v = v[4:]
-    return v
+    """Drops spaces, brackets and the +86/0086 prefix; a mobile number loses its dashes too."""
+    v = re.sub(r"[\s()（）]", "", value.strip())
+    for prefix in ("+86", "0086"):
+        if v.startswith(prefix):
+            v = v[len(prefix):].lstrip("-")
+            break
+    digits = v.replace("-", "")
+    return digits if _MOBILE_RE.match(digits) else v
 
 
 def phone_problem(value: str) -> str | None:
@@ -71,13 +73,14 @@ def mask_phone(value: str | None) -> str | None:
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
 
 
-_ID_IN_TEXT = re.compile(r"(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])")
-_MOBILE_IN_TEXT = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
+# 13800138000, 138 0013 8000, 138-0013-8000, +8613800138000, +86 138…, 0086-138…
+_MOBILE_IN_TEXT = re.compile(r"(?<![0-9])(?:(?:\+|00)?86[-\s]?)?(1[3-9][0-9])[-\s]?([0-9]{4})[-\s]?([0-9]{4})(?![0-9])")
 
 
 def redact(text: str | None) -> str | None:
-    """Masks any ID or mobile number inside free text (summaries, notes) for logs and reports."""
+    """Masks any resident ID or mobile number inside free text (summaries, notes, log lines)."""
     if not text:
         return text
-    text = _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group(0)), text)
-    return _MOBILE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text)
+    text = _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group(0).upper()), text)
+    return _MOBILE_IN_TEXT.sub(lambda m: mask_phone("".join(m.groups())), text)
