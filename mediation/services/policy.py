@@ -50,6 +50,8 @@ def describe_policy(org: OrgUnit) -> dict[str, Any]:
 
 
 def _validate(values: dict[str, Any]) -> dict[str, Any]:
+    if not isinstance(values, dict):
+        raise ValidationError({"policy": ["must be an object of policy keys"]})
     fields: dict[str, list[str]] = {}
     clean: dict[str, Any] = {}
     for key, value in values.items():
