@@ -15,7 +15,9 @@ before one closes, and once it has passed unused the scan marks it cancelled (la
 
 The work is set-based: the policies are folded into CASE expressions over the handling org's
 materialized path, and each kind is one INSERT … SELECT … ON CONFLICT (dedupe_key) DO NOTHING,
-so a scan costs a handful of statements whatever the number of open deadlines. The dedupe key
+so a scan costs a handful of statements whatever the number of open deadlines. The deadlines
+due are gathered first (a MATERIALIZED CTE on PostgreSQL, so that the planner never starts from
+the recipients) and only then joined to the people who hear of them. The dedupe key
 names the deadline *at its due time* (`overdue:42@202611251600:0:7:email`), so a deadline moved
 by an extension is reminded of again, and nothing else is ever created twice, also when two
 scans run at once (on PostgreSQL they queue on an advisory lock; the unique key stays the guard).
@@ -161,13 +163,13 @@ class _Statements:
                       .where(Deadline.due_at > self.at,
                              Deadline.due_at <= self.at + timedelta(days=self._max_remind_days()),
                              threshold.is_not(None))
-                      .cte("due_soon_deadlines"))
+                      .cte("due_soon_deadlines").prefix_with("MATERIALIZED", dialect="postgresql"))
         return _mediators_of(candidates)
 
     def overdue(self) -> Select:
         candidates = (self._open_deadlines(literal(0).label("threshold"))
                       .where(Deadline.due_at <= self.at, Deadline.kind != "confirmation")
-                      .cte("overdue_deadlines"))
+                      .cte("overdue_deadlines").prefix_with("MATERIALIZED", dialect="postgresql"))
         return _mediators_of(candidates)
 
     def supervisor_overdue(self) -> Select:
@@ -176,7 +178,7 @@ class _Statements:
                                  lambda days: literal(self.at - timedelta(days=int(days)), UTCDateTime))
         candidates = (self._open_deadlines(after.label("threshold"))
                       .where(Deadline.due_at <= self.at, Deadline.kind != "confirmation", Deadline.due_at <= cutoff)
-                      .cte("escalated_deadlines"))
+                      .cte("escalated_deadlines").prefix_with("MATERIALIZED", dialect="postgresql"))
         return _supervisors_above(candidates)
 
     # -- the insert -------------------------------------------------------------------------------
