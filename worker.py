@@ -1,4 +1,13 @@
-"""Celery entry point: `celery -A worker worker --beat` (or separate `worker` and `beat`)."""
+"""Celery entry point, as Flask documents it (`make_celery.py`): the app's Celery, every task inside
+the app context.
+
+    celery -A worker worker -Q reminders --pool solo -n reminders@%h
+    celery -A worker worker -Q email --pool threads -c 4 -n email@%h
+    celery -A worker worker -Q reports --pool solo -n reports@%h
+    celery -A worker beat
+
+(`make run` starts exactly these; one worker per queue, so a slow report never delays a reminder.)
+"""
 from mediation import create_app
 
 flask_app = create_app()

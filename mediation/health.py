@@ -8,14 +8,15 @@ from mediation.extensions import db
 
 
 def broker_status() -> str:
-    celery = current_app.extensions.get("celery")
-    if celery is None:
+    """"ok" or "down", at once: one connection attempt, no retries (tasks_seam.broker_connection)."""
+    from mediation.tasks_seam import broker_connection
+
+    if current_app.extensions.get("celery") is None:
         return "down"
     try:
-        with celery.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=0, timeout=2)
-        return "ok"
-    except Exception:
+        with broker_connection():
+            return "ok"
+    except Exception:  # noqa: BLE001 - whatever the reason, the broker cannot take work now
         return "down"
 
 

@@ -7,7 +7,8 @@ few milliseconds, the rows stay pending in the database and the next reminder sc
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, Optional
 
 from flask import current_app
@@ -15,6 +16,15 @@ from flask import current_app
 log = logging.getLogger(__name__)
 
 Call = tuple[str, tuple[Any, ...], Optional[str]]  # (task name, positional args, queue)
+
+
+@contextmanager
+def broker_connection() -> Iterator:
+    """A connection to the broker that fails at the first refusal (no kombu reconnect loop)."""
+    celery = current_app.extensions["celery"]
+    with celery.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=0, timeout=current_app.config.get("BROKER_SEND_TIMEOUT", 2))
+        yield conn
 
 
 def send_task(name: str, *args: Any, queue: str | None = None) -> bool:
@@ -33,8 +43,7 @@ def send_tasks(calls: Iterable[Call]) -> int:
         return 0
     sent = 0
     try:
-        with celery.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=0, timeout=current_app.config.get("BROKER_SEND_TIMEOUT", 2))
+        with broker_connection() as conn:
             for name, args, queue in calls:
                 celery.send_task(name, args=list(args), queue=queue, connection=conn)
                 sent += 1

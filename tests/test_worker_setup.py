@@ -8,7 +8,7 @@ from celery.schedules import crontab
 from mediation.celery_app import QUEUES
 from mediation.runner import processes
 from mediation.services.clock import LOCAL
-from tests.live import app_context, live_app
+from tests.live import app_context, free_port, live_app
 
 
 def test_beat_runs_the_scan_and_the_weekly_report_as_configured(app):
@@ -50,3 +50,15 @@ def test_each_queue_has_its_own_route_and_make_run_consumes_all_of_them(app):
     assert sorted(consumed) == sorted(QUEUES)  # one worker per queue: a slow report never delays a reminder
     assert "beat" in started and "web" in started
 
+
+
+def test_with_the_broker_down_sending_returns_false_and_health_says_down(app):
+    down = live_app(app, CELERY_BROKER_URL=f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
+    with app_context(down, app):
+        from mediation.health import broker_status
+        from mediation.tasks_seam import send_task, send_tasks
+
+        assert send_task("mediation.scan_reminders", queue="reminders") is False
+        assert send_tasks([("mediation.deliver_notifications", ([1],), "email")] * 3) == 0
+        assert broker_status() == "down"
+        assert down.test_client().get("/healthz").get_json()["broker"] == "down"
