@@ -110,7 +110,7 @@ def run_command(url: str, cases: int, seed: int) -> dict:
     if done.returncode != 0:
         sys.exit(f"seed-demo failed:\n{done.stdout}\n{done.stderr}")
     return {"wall": wall, "command_cpu": _children_cpu() - cpu, "postgres_cpu": backend.seconds,
-            "output": done.stdout.strip().splitlines()[0]}
+            "output": "\n  ".join(done.stdout.strip().splitlines()[:2])}
 
 
 def run_baseline(url: str, cases: int, seed: int) -> dict:

@@ -36,6 +36,8 @@ def seed_demo_command(cases: int, if_empty: bool, seed: int | None, workers: int
     states = ", ".join(f"{state} {n}" for state, n in sorted(result.states.items(), key=lambda kv: -kv[1]))
     click.echo(f"seed-demo: {result.cases} disputes in {time.perf_counter() - started:.1f}s "
                f"({result.workers} worker{'s' if result.workers > 1 else ''}; {states})")
+    click.echo("  " + ", ".join(f"{name} {seconds:.1f}s" for name, seconds in result.phases.items()) + "; rows: "
+               + ", ".join(f"{table} {n}" for table, n in result.rows.items()))
     click.echo(f"demo logins (password {DEMO_PASSWORD}): " + ", ".join(u for u, _ in DEMO_LOGINS if u[0] != "("))
 
 

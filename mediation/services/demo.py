@@ -18,6 +18,7 @@ import gc
 import multiprocessing
 import os
 import random
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -61,6 +62,7 @@ class SeedResult:
     rows: Counter = field(default_factory=Counter)
     states: Counter = field(default_factory=Counter)
     outcomes: Counter = field(default_factory=Counter)
+    phases: dict[str, float] = field(default_factory=dict)  # seconds: world, plan, load, foreign keys
     kept: list[CaseFile] = field(default_factory=list)  # the case files themselves, when asked to keep them
     ids: list[int] = field(default_factory=list)  # their dispute ids, in the same order
 
@@ -117,9 +119,11 @@ def seed_demo(cases: int = 400, seed: Optional[int] = None, if_empty: bool = Fal
     horizon = (at or clock_now()).replace(microsecond=0)
     seed = random.randrange(2**32) if seed is None else seed
     workers = 1 if keep else max(1, workers or default_workers(cases))
+    started = time.perf_counter()
     world = ensure_world(horizon)
-    headers = plan_headers(Teller(world, random.Random(seed), horizon), cases)
     result = SeedResult(cases=cases, workers=workers)
+    result.phases["world"] = time.perf_counter() - started
+    headers = plan_headers(Teller(world, random.Random(seed), horizon), cases)
     global _JOB
     with unit_of_work() as session:
         writer = BulkWriter(session)
@@ -132,6 +136,8 @@ def seed_demo(cases: int = 400, seed: Optional[int] = None, if_empty: bool = Fal
             header.dispute_id = first_id + i
         _JOB = _Job(world, headers, seed, horizon, keep, batch)
         suspended = writer.suspend_foreign_keys() if cases >= suspend_keys_from else []
+        result.phases["plan"] = time.perf_counter() - started - result.phases["world"]
+        started = time.perf_counter()
         try:
             batches = range((cases + batch - 1) // batch)
             gc.freeze()  # the world and the headers live to the end: keep the collector (and forks) off them
@@ -145,8 +151,11 @@ def seed_demo(cases: int = 400, seed: Optional[int] = None, if_empty: bool = Fal
         finally:
             _JOB = None
             gc.unfreeze()
+        result.phases["load"] = time.perf_counter() - started
+        started = time.perf_counter()
         writer.restore_foreign_keys(suspended)
         result.rows = Counter(writer.rows_written)
+    result.phases["foreign keys and commit"] = time.perf_counter() - started
     return result
 
 
