@@ -5,8 +5,9 @@ do not depend on today's date.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, Optional
 
 import pytest
 from sqlalchemy import select
@@ -18,7 +19,7 @@ from mediation.services.clock import LOCAL
 from mediation.services.errors import DomainError
 from tests import factories
 
-UTC = timezone.utc
+UTC = UTC
 NOW = datetime(2026, 11, 20, 4, 0, tzinfo=UTC)  # Fri 2026-11-20 12:00 in Asia/Shanghai: "now" of the tests
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Mon 2026-03-02 09:00 in Asia/Shanghai: when disputes come in
 HOUR = timedelta(hours=1)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import re
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
 
-from mediation.extensions import db
 from mediation.models import CaseCounter, Dispute, Event
 from mediation.services import disputes
 from mediation.services.errors import DomainError
@@ -38,9 +37,9 @@ def test_sequential_per_committee_and_per_year(world):
 
 
 def test_the_year_is_the_year_in_asia_shanghai(world):
-    new_year = register(world.cv1, datetime(2025, 12, 31, 16, 30, tzinfo=timezone.utc))  # 00:30 on 1 January
+    new_year = register(world.cv1, datetime(2025, 12, 31, 16, 30, tzinfo=UTC))  # 00:30 on 1 January
     assert new_year.case_year == 2026
-    old_year = register(world.cv1, datetime(2025, 12, 31, 15, 59, tzinfo=timezone.utc))  # 23:59 on 31 December
+    old_year = register(world.cv1, datetime(2025, 12, 31, 15, 59, tzinfo=UTC))  # 23:59 on 31 December
     assert old_year.case_year == 2025
 
 

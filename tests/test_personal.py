@@ -12,8 +12,15 @@ from mediation.extensions import db
 from mediation.logs import RedactingFilter
 from mediation.models import CaseCounter, Dispute, Event, Party
 from mediation.services.errors import ValidationError
-from mediation.services.personal import (id_number_problem, mask_id_number, mask_phone, normalise_id_number,
-                                         normalise_phone, phone_problem, redact)
+from mediation.services.personal import (
+    id_number_problem,
+    mask_id_number,
+    mask_phone,
+    normalise_id_number,
+    normalise_phone,
+    phone_problem,
+    redact,
+)
 from tests import factories
 from tests.core_helpers import NOW, T0, register, step
 

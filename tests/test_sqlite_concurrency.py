@@ -13,15 +13,15 @@ import sys
 import threading
 import time
 import traceback
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 ROOT = Path(__file__).resolve().parent.parent
-RECEIVED = datetime(2026, 4, 6, 1, 0, tzinfo=timezone.utc)
-NOW = datetime(2026, 11, 20, 4, 0, tzinfo=timezone.utc)
+RECEIVED = datetime(2026, 4, 6, 1, 0, tzinfo=UTC)
+NOW = datetime(2026, 11, 20, 4, 0, tzinfo=UTC)
 PATH = ("accept", "assign", "start_mediation", "extend", "reach_agreement", "start_follow_up", "record_follow_up",
         "close")
 THREADS, PROCESSES, DISPUTES_EACH = 6, 6, 3

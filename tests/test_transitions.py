@@ -14,8 +14,26 @@ from mediation.services import disputes, transitions, users
 from mediation.services.errors import DomainError
 from mediation.services.policy import set_policy
 from tests import factories
-from tests.core_helpers import (DAY, HOUR, NOW, OUTCOMES, STATES, T0, TABLE, TRIGGERS, events, local, open_deadlines,
-                                reach, refused, register, reload, snapshot, step, try_fire)
+from tests.core_helpers import (
+    DAY,
+    HOUR,
+    NOW,
+    OUTCOMES,
+    STATES,
+    T0,
+    TABLE,
+    TRIGGERS,
+    events,
+    local,
+    open_deadlines,
+    reach,
+    refused,
+    register,
+    reload,
+    snapshot,
+    step,
+    try_fire,
+)
 
 
 def payload_for(trigger: str, world) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,7 @@ from workflows import GuardFailed, InvalidTransition, Transition, WorkflowDefini
 from workflows.dispute import STANDARD
 
 ROOT = Path(__file__).resolve().parent.parent
-AGREED = datetime(2026, 3, 10, 2, 0, tzinfo=timezone.utc)
+AGREED = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
 
 STATES = ("registered", "accepted", "assigned", "in_mediation", "agreed", "follow_up", "closed", "rejected")
 TRIGGERS = ("accept", "reject", "assign", "reassign", "start_mediation", "extend", "escalate", "reach_agreement",

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Optional
 
 from transitions import Machine, MachineError
 
@@ -62,7 +63,7 @@ class Transition:
 
     @classmethod
     def of(cls, trigger: str, source: str | Sequence[str], dest: str, *guards: Guard,
-           outcome: Optional[str] = None, tags: Sequence[str] = ()) -> "Transition":
+           outcome: Optional[str] = None, tags: Sequence[str] = ()) -> Transition:
         src = (source,) if isinstance(source, str) else tuple(source)
         return cls(trigger, src, dest, tuple(guards), outcome, frozenset(tags))
 

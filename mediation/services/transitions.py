@@ -6,8 +6,9 @@ state, outcome and timestamps changed, deadlines opened, met, moved or cancelled
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 from sqlalchemy import select
 
@@ -15,12 +16,12 @@ import workflows
 from mediation.database import unit_of_work
 from mediation.extensions import db
 from mediation.models import Agreement, Assignment, Committee, Dispute, Event, FollowUp, User  # noqa: F401
-from mediation.models.enums import (AGREEMENT_FORMS, FOLLOW_UP_METHODS, PERFORMANCE, REFERRALS, REJECT_REASONS)
+from mediation.models.enums import AGREEMENT_FORMS, FOLLOW_UP_METHODS, PERFORMANCE, REFERRALS, REJECT_REASONS
 from mediation.services import deadlines
 from mediation.services.calendar import WorkingCalendar, add_days
-from mediation.services.clock import local_date, now as clock_now
-from mediation.services.disputes import (CLOCK_SKEW, choice, ensure_may_act, load_dispute, parse_amount, parse_time,
-                                         text)
+from mediation.services.clock import local_date
+from mediation.services.clock import now as clock_now
+from mediation.services.disputes import CLOCK_SKEW, choice, ensure_may_act, load_dispute, parse_amount, parse_time, text
 from mediation.services.errors import GuardFailed, InvalidTransition, ValidationError, VersionConflict
 from mediation.services.policy import effective_policy
 
