@@ -12,8 +12,8 @@ log = logging.getLogger(__name__)
 @shared_task(name="mediation.scan_reminders")
 def scan_reminders(now: str | None = None) -> dict:
     """Beat job: creates the due reminders and escalations and queues their delivery (services.reminders)."""
-    from mediation.services import reminders
-    from mediation.services.clock import parse_instant
+    from mediation.common.clock import parse_instant
+    from mediation.notifications import reminders
 
     return reminders.scan(parse_instant(now) if now else None).as_dict()
 
@@ -22,15 +22,14 @@ def scan_reminders(now: str | None = None) -> dict:
 def deliver_notifications(self, notification_ids: list[int]) -> dict:
     """Sends the pending email notifications among the ids; transient failures retry with exponential
     backoff (services.mailer decides what is transient and when a row has failed for good)."""
-    from mediation.services import mailer
-
-    report = mailer.deliver_many(notification_ids)
+    from mediation.notifications import delivery
+    report = delivery.deliver_many(notification_ids)
     if report.retry:
-        if self.request.retries >= mailer.max_attempts():
+        if self.request.retries >= delivery.max_attempts():
             log.warning("giving up on %d notification(s) for now; they stay pending and the next reminder "
                         "scan queues them again", len(report.retry))
         else:
-            raise self.retry(args=[report.retry], countdown=mailer.retry_delay(self.request.retries))
+            raise self.retry(args=[report.retry], countdown=delivery.retry_delay(self.request.retries))
     return report.as_dict()
 
 
@@ -38,8 +37,8 @@ def deliver_notifications(self, notification_ids: list[int]) -> dict:
 @shared_task(name="mediation.send_weekly_reports")
 def send_weekly_reports(now: str | None = None) -> dict:
     """Monday beat job: the previous ISO week's report to every org with subscribers."""
-    from mediation.services.clock import parse_instant
-    from mediation.services.reports import send_previous_week
+    from mediation.common.clock import parse_instant
+    from mediation.reports.weekly import send_previous_week
 
     return send_previous_week(at=parse_instant(now) if now else None)
 
@@ -47,6 +46,6 @@ def send_weekly_reports(now: str | None = None) -> dict:
 @shared_task(name="mediation.send_weekly_report")
 def send_weekly_report(org_code: str, week: str) -> int:
     """One org's weekly report to its subscribers (idempotent per subscriber, org and week)."""
-    from mediation.services.reports import send_weekly
+    from mediation.reports.weekly import send_weekly
 
     return send_weekly(org_code, week)
