@@ -295,8 +295,3 @@ def _converter(column, dialect) -> Optional[Callable[[Any], Any]]:
         return steps[0]
     first, second = steps
     return lambda v: second(first(v))
-
-
-def chunks(items: list, size: int) -> Iterable[list]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]

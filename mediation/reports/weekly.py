@@ -18,6 +18,7 @@ from mediation.common.clock import isoformat, parse_week, period_bounds
 from mediation.common.clock import now as clock_now
 from mediation.common.errors import Conflict, NotFound, ValidationError
 from mediation.extensions import db
+from mediation.infra import jobs
 from mediation.infra.database import unit_of_work
 from mediation.models import OrgUnit, ReportSnapshot, ReportSubscription, User
 from mediation.notifications import notify
@@ -199,7 +200,7 @@ def send_weekly(org_code: str, week: str, at: Optional[datetime] = None) -> int:
     snapshot = ensure_snapshot(org, week, now)
     with unit_of_work() as session:
         rows = [{"recipient_id": s["recipient_id"], "address": s["address"], "kind": "weekly_report",
-                 "channel": "email", "dedupe_key": f"weekly:{org.code}:{week}:{s['address'].lower()}"[:255],
+                 "channel": "email", "dedupe_key": jobs.weekly_key(org.code, week, s["address"]),
                  "payload": {"snapshot_id": snapshot.id}}
                 for s in subscribers(org)]
         created = notify.create_notifications(rows)
