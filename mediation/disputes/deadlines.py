@@ -1,4 +1,4 @@
-"""Deadlines: opened, met, moved and cancelled as the workflow moves (DESIGN.md, Deadlines)."""
+"""Deadlines: opened, met, moved and cancelled as the workflow moves (docs/deadlines.md)."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta

@@ -1,4 +1,4 @@
-"""Firing a workflow trigger on a dispute: one transaction, one event (DESIGN.md, The workflow).
+"""Firing a workflow trigger on a dispute: one transaction, one event (docs/workflow.md).
 
 The machine in `workflows/` decides *whether* a step may happen; this module decides how it is
 stored: the dispute row locked and its version checked, the payload validated, guards evaluated,
