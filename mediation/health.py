@@ -40,15 +40,15 @@ def background(now: Optional[datetime] = None) -> tuple[dict[str, Any], list[str
     """The state of the reminder scan and of email delivery, and what is wrong with them."""
     from mediation.common.clock import isoformat
     from mediation.common.clock import now as clock_now
-    from mediation.infra import jobs
+    from mediation.infra import job_runs
     from mediation.models import Notification
 
     now = now or clock_now()
     interval = 60.0 * float(current_app.config.get("REMINDER_SCAN_MINUTES", 5))
-    last, success = jobs.last_run("reminder_scan"), jobs.last_success("reminder_scan")
+    last, success = job_runs.last_run("reminder_scan"), job_runs.last_success("reminder_scan")
     problems: list[str] = []
     if last is not None and last.error is not None:
-        problems.append(f"the last reminder scan failed ({jobs.failures_in_a_row('reminder_scan')} failure(s) "
+        problems.append(f"the last reminder scan failed ({job_runs.failures_in_a_row('reminder_scan')} failure(s) "
                         f"in a row): {_first_line(last.error)}")
     if success is None:
         problems.append("the reminder scan has never run successfully")

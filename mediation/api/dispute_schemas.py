@@ -1,4 +1,4 @@
-"""How a dispute reads and is written in the API (API.md, "A dispute reads").
+"""How a dispute reads and is written in the API (docs/api.md).
 
 ID and phone numbers leave only through the masking helpers of services/personal.py.
 """
@@ -171,7 +171,7 @@ class DisputePatch(Schema):
 
 
 class TransitionIn(Schema):
-    """`trigger`, `version`, `occurred_at` and the trigger's own payload (API.md, payloads by trigger)."""
+    """`trigger`, `version`, `occurred_at` and the trigger's own payload (docs/workflow.md, the triggers)."""
 
     trigger = one_of(STANDARD.triggers, required=True)
     version = fields.Integer(required=True, strict=True,

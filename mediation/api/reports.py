@@ -73,7 +73,7 @@ def _rate() -> fields.Float:
 
 
 class StatsOut(Schema):
-    """The figures of DESIGN.md (Fengqiao statistics) for an org's subtree and a period of days."""
+    """The Fengqiao figures (docs/metrics.md) for an org's subtree and a period of days."""
 
     org = fields.String(required=True)
     date_from = fields.String(required=True, data_key="from")

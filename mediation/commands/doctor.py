@@ -139,13 +139,13 @@ def check_runs() -> list[Check]:
     from mediation.common.clock import LOCAL
     from mediation.common.clock import now as clock_now
     from mediation.health import STALE_INTERVALS
-    from mediation.infra import jobs
+    from mediation.infra import job_runs
 
     now = clock_now()
     interval = 60.0 * float(current_app.config.get("REMINDER_SCAN_MINUTES", 5))
     found = []
     for job, periodic in (("reminder_scan", True), ("weekly_reports", False)):
-        last, success = jobs.last_run(job), jobs.last_success(job)
+        last, success = job_runs.last_run(job), job_runs.last_success(job)
         if last is None:
             found.append(Check("runs", "warn" if periodic else "ok", f"{job}: no run recorded yet",
                                "start the workers and beat (`make run` does)" if periodic else ""))
@@ -154,7 +154,7 @@ def check_runs() -> list[Check]:
         if last.error is not None:
             first = (last.error.strip().splitlines() or [""])[0][:200]
             found.append(Check("runs", "fail", f"{job}: the last run ({when}) failed, "
-                                               f"{jobs.failures_in_a_row(job)} in a row: {first}",
+                                               f"{job_runs.failures_in_a_row(job)} in a row: {first}",
                                "fix the cause, then run it again (flask --app wsgi reminders scan)"
                                if job == "reminder_scan" else "fix the cause; the next Monday run sends it"))
         elif periodic and success is not None and (now - success.finished_at).total_seconds() > STALE_INTERVALS * interval:

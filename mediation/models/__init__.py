@@ -15,13 +15,14 @@ from mediation.models.dispute import (
 )
 from mediation.models.event import Event
 from mediation.models.job import JobRun
-from mediation.models.notification import Notification
+from mediation.models.notification import Notification, PreparedMessage
 from mediation.models.org import OrgPolicy, OrgUnit
 from mediation.models.report import ReportSnapshot, ReportSubscription
 from mediation.models.user import ApiToken, User
 
 __all__ = [
     "Agreement", "ApiToken", "Assignment", "Base", "CalendarDay", "CaseCounter", "Committee", "Deadline", "Dispute",
-    "Event", "FollowUp", "JobRun", "MediationSession", "Notification", "OrgPolicy", "OrgUnit", "Party", "PreventionRecord",
+    "Event", "FollowUp", "JobRun", "MediationSession", "Notification", "OrgPolicy", "OrgUnit", "Party",
+    "PreparedMessage", "PreventionRecord",
     "ReportSnapshot", "ReportSubscription", "User", "utcnow",
 ]

@@ -1,6 +1,6 @@
 """Alerts to administrators (系统告警): a periodic job that failed twice in a row.
 
-`recorded(job, work)` runs a periodic job through infra.jobs (one job_run row per run) and, when
+`recorded(job, work)` runs a periodic job through infra.job_runs (one job_run row per run) and, when
 the run is the ALERT_AFTER-th failure in a row, tells the administrators: one `job_failed`
 notification per administrator and channel (in-app, and email for those with an address),
 created through notify.create_notifications with the dedupe key
@@ -17,7 +17,7 @@ from sqlalchemy import select
 from mediation.common.clock import LOCAL, isoformat
 from mediation.common.personal import redact
 from mediation.extensions import db
-from mediation.infra import jobs
+from mediation.infra import job_runs
 from mediation.infra.database import unit_of_work
 from mediation.models import JobRun, User
 from mediation.models.enums import JOBS
@@ -32,7 +32,7 @@ CONSEQUENCES = {
 
 def recorded(job: str, work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """Runs `work` as a recorded run of `job`, alerting the administrators on repeated failure."""
-    return jobs.record(job, work, on_failure=alert_job_failed)
+    return job_runs.record(job, work, on_failure=alert_job_failed)
 
 
 def administrators() -> list[User]:
@@ -48,7 +48,7 @@ def alert_job_failed(run: JobRun, streak: int) -> list[int]:
     ids of the notifications created (none before the threshold or for a streak already alerted)."""
     if streak < ALERT_AFTER:
         return []
-    first = jobs.finished_runs(run.job, streak)[-1]
+    first = job_runs.finished_runs(run.job, streak)[-1]
     payload = {"job": run.job, "job_name": JOBS[run.job], "failures": streak, "run_id": run.id,
                "first_run_id": first.id, "since": isoformat(first.started_at),
                "error": first_line(run.error)}

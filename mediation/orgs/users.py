@@ -1,6 +1,7 @@
 """Users, passwords and API tokens."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -23,8 +24,12 @@ from mediation.models.enums import ROLES
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{2,64}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-# Keeps timing alike for unknown usernames (a hash is always checked).
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to check for unknown usernames, so timing is alike (made once, on first use)."""
+    return generate_password_hash("not-a-real-password")
 
 
 def password_problem(password: Any) -> Optional[str]:
@@ -112,7 +117,7 @@ def authenticate(username: str, password: str) -> User:
     """The active user with these credentials, or Unauthorized (same answer for either mistake)."""
     user = db.session.scalar(select(User).where(User.username == username)) if isinstance(username, str) else None
     if user is None or not user.active:
-        check_password_hash(_DUMMY_HASH, password if isinstance(password, str) else "")
+        check_password_hash(_dummy_hash(), password if isinstance(password, str) else "")
         raise Unauthorized("wrong username or password")
     if not isinstance(password, str) or not check_password_hash(user.password_hash, password):
         raise Unauthorized("wrong username or password")
