@@ -24,6 +24,15 @@ WEEK = "2026-W41"
 MONDAY_AFTER = datetime(2026, 10, 12, 8, 0, tzinfo=LOCAL)
 
 
+@pytest.fixture(autouse=True)
+def own_celery(app):
+    """The tasks below are called directly: they run in the Flask app of the current Celery app, and
+    every create_app (test_migrations', test_faults') makes its own Celery app the current one."""
+    celery = app.extensions["celery"]
+    celery.set_current()
+    celery.set_default()
+
+
 def runs(job: str) -> list[JobRun]:
     return list(db.session.scalars(select(JobRun).where(JobRun.job == job).order_by(JobRun.id)))
 
