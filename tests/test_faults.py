@@ -1,6 +1,6 @@
 """Faults stay small (issue 15, point 5): a broker outage during deliveries kills no worker and
 loses or doubles no email, and `make run`'s supervisor restarts a child that died while the web
-app keeps serving. Real parts: `python -m mediation.infra.runner` (gunicorn, one Celery worker per
+app keeps serving. Real parts: `python -m mediation.commands.runner` (gunicorn, one Celery worker per
 queue with the production pools, beat), a redis-server of the test's own, an aiosmtpd server."""
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from mediation.commands.runner import Supervisor
 from mediation.extensions import db as _db
-from mediation.infra.runner import Supervisor
 from mediation.models import Notification
 from mediation.notifications import reminders
 from tests.live import (
@@ -97,7 +97,7 @@ def test_a_child_that_stayed_up_long_enough_starts_again_from_the_short_delay():
 
 # -- make run on a broker outage -------------------------------------------------------------------
 class Runner:
-    """`python -m mediation.infra.runner` as `make run` starts it, in its own process group."""
+    """`python -m mediation.commands.runner` as `make run` starts it, in its own process group."""
 
     def __init__(self, env: dict[str, str], log_path: Path) -> None:
         self.env = {**os.environ, **env}
@@ -107,7 +107,7 @@ class Runner:
 
     def start(self) -> Runner:
         self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([sys.executable, "-m", "mediation.infra.runner"], cwd=ROOT, env=self.env,
+        self.proc = subprocess.Popen([sys.executable, "-m", "mediation.commands.runner"], cwd=ROOT, env=self.env,
                                      stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         return self
 
