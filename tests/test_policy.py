@@ -14,7 +14,7 @@ from tests.core_helpers import DAY, T0, open_deadlines, reach, register, step
 def test_the_defaults_of_design_md():
     assert DEFAULTS == {"acceptance_days": 3, "mediation_days": 30, "max_extension_days": 30, "max_extensions": 1,
                         "follow_up_days": 15, "remind_before_days": [3, 1], "supervisor_after_days": 1,
-                        "day_count": "calendar"}
+                        "day_count": "calendar", "max_backdate_days": 7, "max_prevention_people": 50}
 
 
 def test_nothing_set_means_the_defaults(world):

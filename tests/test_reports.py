@@ -90,8 +90,8 @@ def test_concurrent_first_requests_store_one_snapshot_and_both_get_it(app, db, m
     both_computing = threading.Barrier(2, timeout=20)
     compute = weekly.compute_metrics
 
-    def slow_compute(*args):
-        result = compute(*args)
+    def slow_compute(*args, **kwargs):
+        result = compute(*args, **kwargs)
         both_computing.wait()  # both requests have found no snapshot and computed one
         return result
 

@@ -95,7 +95,11 @@ class PreventionOut(Schema):
     dispute_id = fields.Integer(required=True)
     kind = fields.String(required=True)
     people = fields.Integer(required=True)
+    occurred_at = Instant(required=True, metadata={"description": "when it happened (what the figures count by)"})
     recorded_at = Instant(required=True)
+    withdrawn_at = Instant(required=True, allow_none=True,
+                           metadata={"description": "set when the record was withdrawn as a mistake"})
+    withdrawal_reason = fields.String(required=True, allow_none=True)
 
 
 class DisputeOut(Schema):
@@ -127,16 +131,48 @@ class DisputeOut(Schema):
     preventions = fields.List(fields.Nested(PreventionOut), required=True)
 
 
+def _event_kind(event) -> str:
+    from mediation.disputes.trail import kind_of
+
+    return kind_of(event.trigger)
+
+
 class EventOut(Schema):
+    """One entry of the trail (docs/events.md): a transition, a record or an access record."""
+
+    id = fields.Integer(required=True)
     trigger = fields.String(required=True)
+    kind = fields.Function(_event_kind, required=True, metadata={
+        "type": "string", "enum": ["transition", "record", "access"],
+        "description": "transition (a workflow trigger or register), record (an edit, session, prevention "
+                       "or follow-up record, or a correction), access (a reveal or download: counted nowhere)"})
     from_state = fields.String(required=True, allow_none=True)
     to_state = fields.String(required=True)
     actor = fields.Function(lambda e: e.actor.username if e.actor else None, required=True, allow_none=True,
                             metadata={"type": "string"})
     committee = fields.Function(lambda e: e.committee.code, required=True, metadata={"type": "string"})
-    occurred_at = Instant(required=True)
-    recorded_at = Instant(required=True)
-    payload = fields.Dict(required=True)
+    occurred_at = Instant(required=True, metadata={"description": "when it happened (a session: held_at)"})
+    recorded_at = Instant(required=True, metadata={"description": "when it was entered"})
+    backdated = fields.Boolean(required=True, metadata={
+        "description": "dated further back than the policy's max_backdate_days"})
+    backdate_reason = fields.String(required=True, allow_none=True, metadata={"description": "why, when backdated"})
+    payload = fields.Dict(required=True, metadata={
+        "description": "the trigger's payload; an update: {before, after}; a record: its id and facts"})
+
+
+class BackdatedOut(EventOut):
+    """A flagged entry with the dispute it belongs to (no personal data)."""
+
+    dispute_id = fields.Integer(required=True)
+    case_number = fields.Function(lambda e: e.dispute.case_number, required=True, metadata={"type": "string"})
+    days_back = fields.Function(lambda e: _days_back(e), required=True, metadata={
+        "type": "integer", "description": "whole days between occurred_at and recorded_at"})
+
+
+def _days_back(event) -> int:
+    from mediation.disputes.trail import days_late
+
+    return days_late(event)
 
 
 # -- writing ---------------------------------------------------------------------------------
@@ -177,7 +213,9 @@ class TransitionIn(Schema):
     version = fields.Integer(required=True, strict=True,
                              metadata={"description": "the version you read (optimistic lock)"})
     occurred_at = Instant(allow_none=True, metadata={"description": "default now; may be back-dated, never future "
-                                                                    "nor before the previous event"})
+                                                                    "nor before the previous transition or record"})
+    backdate_reason = _text(2000, allow_none=True, metadata={
+        "description": "required when occurred_at lies more than the policy's max_backdate_days back"})
     reason_code = one_of(REJECT_REASONS, metadata={"description": "reject"})
     reason = _text(2000, metadata={"description": "reject, reassign, extend, escalate, fail, withdraw, reopen"})
     mediators = fields.List(fields.String(validate=validate.Length(max=64)), validate=validate.Length(max=20),
@@ -200,7 +238,10 @@ class TransitionIn(Schema):
 
 
 class SessionIn(Schema):
-    held_at = Instant(allow_none=True, metadata={"description": "default now; never in the future"})
+    held_at = Instant(allow_none=True, metadata={"description": "default now; never in the future nor before the "
+                                                                "mediation began"})
+    backdate_reason = _text(2000, allow_none=True, metadata={
+        "description": "required when held_at lies more than the policy's max_backdate_days back"})
     mode = one_of(SESSION_MODES, required=True)
     location = _text(255, load_default="")
     notes = _text(20000, load_default="")
@@ -208,7 +249,23 @@ class SessionIn(Schema):
 
 class PreventionIn(Schema):
     kind = one_of(PREVENTION_KINDS, required=True)
-    people = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=100000))
+    people = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=100000), metadata={
+        "description": "≥ 1, at most the policy's max_prevention_people (default 50)"})
+    occurred_at = Instant(allow_none=True, metadata={
+        "description": "default now; not before the acceptance, not after the conclusion, never in the future"})
+    backdate_reason = _text(2000, allow_none=True, metadata={
+        "description": "required when occurred_at lies more than the policy's max_backdate_days back"})
+
+
+class PreventionWithdrawal(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000),
+                           metadata={"description": "why the record was a mistake (kept in the trail)"})
+
+
+class BackdatedArgs(PageArgs):
+    org = fields.String(metadata={"description": "org code; includes its subtree (default: the caller's scope)"})
+    date_from = Day(data_key="from", metadata={"description": "entries dated on or after this day"})
+    date_to = Day(data_key="to", metadata={"description": "entries dated on or before this day"})
 
 
 class DisputeListArgs(PageArgs):

@@ -50,6 +50,13 @@ class PolicyValues(Schema):
                                      validate=validate.Length(min=1, max=10))
     supervisor_after_days = _days(0)
     day_count = one_of(DAY_COUNTS, allow_none=True)
+    max_backdate_days = fields.Integer(
+        allow_none=True, strict=True, validate=validate.Range(min=0, max=365),
+        metadata={"description": "how far back (days) a trigger or record may be dated without a "
+                                 "backdate_reason (default 7)"})
+    max_prevention_people = fields.Integer(
+        allow_none=True, strict=True, validate=validate.Range(min=1, max=100000),
+        metadata={"description": "the most people one prevention record may count (default 50)"})
 
 
 class PolicyIn(PolicyValues):
@@ -73,6 +80,8 @@ class PolicyOut(Schema):
     remind_before_days = fields.List(fields.Integer(), required=True)
     supervisor_after_days = fields.Integer(required=True)
     day_count = fields.String(required=True)
+    max_backdate_days = fields.Integer(required=True)
+    max_prevention_people = fields.Integer(required=True)
     own = fields.Nested(PolicyValues, required=True)
     source = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True), required=True)
 

@@ -16,7 +16,7 @@ import workflows
 from mediation.common.clock import local_date
 from mediation.common.clock import now as clock_now
 from mediation.common.errors import GuardFailed, InvalidTransition, ValidationError, VersionConflict
-from mediation.disputes import deadlines
+from mediation.disputes import deadlines, trail
 from mediation.disputes.cases import CLOCK_SKEW, choice, ensure_may_act, load_dispute, parse_amount, parse_time, text
 from mediation.disputes.policy import effective_policy
 from mediation.disputes.workdays import WorkingCalendar, add_days
@@ -273,9 +273,12 @@ def fire_trigger(dispute_id: int, trigger: str, *, version: Any, actor: Optional
     """Applies `trigger` to the dispute, or raises a typed error and changes nothing.
 
     `occurred_at` (default now) may be back-dated for paper records, but never lies in the future
-    nor before the dispute's previous event. `at` injects "now" (tests, the demo generator).
+    nor before the dispute's previous transition or record; dated further back than the policy's
+    `max_backdate_days` it needs `backdate_reason` (in `payload`) and the event is flagged
+    `backdated`. `at` injects "now" (tests, the demo generator).
     """
-    raw = payload or {}
+    raw = dict(payload or {})
+    backdate_reason = raw.pop("backdate_reason", None)
     now = at or clock_now()
     fields: dict[str, list[str]] = {}
     if not isinstance(trigger, str) or not trigger:
@@ -313,9 +316,13 @@ def fire_trigger(dispute_id: int, trigger: str, *, version: Any, actor: Optional
             raise GuardFailed(exc.message, reason=exc.reason, trigger=trigger) from None
         except workflows.InvalidTransition as exc:  # pragma: no cover - checked above
             raise InvalidTransition(exc.message, **exc.details) from None
+        reason = trail.backdating(when, now, policy, backdate_reason, fields)
+        if fields:
+            raise ValidationError(fields)
         event = Event(dispute=dispute, trigger=trigger, from_state=dispute.state, to_state=new_state, actor=actor,
                       committee_id=dispute.committee_id, org_id=dispute.committee.org_id, occurred_at=when,
-                      recorded_at=now, payload=_event_payload(trigger, clean))
+                      recorded_at=now, payload=_event_payload(trigger, clean), backdated=reason is not None,
+                      backdate_reason=reason)
         apply_effects(dispute, transition, clean, loaded, when, actor, policy, event)
         dispute.state = new_state
         if transition.outcome:

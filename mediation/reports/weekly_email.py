@@ -196,7 +196,7 @@ def chart_images(ctx: dict[str, Any]) -> list[tuple[str, str, bytes]]:
     t = LABELS[locale]
     names = DISPUTE_TYPES if locale == "zh" else DISPUTE_TYPES_EN
     out = []
-    types = ctx["types"][:10]
+    types = ctx["types"]  # every type present this week or the last, as in the table (never cut to ten)
     if types:
         png = charts.horizontal_bars(
             t["chart_types"], [names[r["key"]] for r in types],
