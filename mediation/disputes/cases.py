@@ -378,7 +378,7 @@ def record_session(dispute_id: int, data: dict[str, Any], actor: Optional[User] 
         if held_at is not None and held_at < began:
             fields["held_at"] = [f"cannot lie before the mediation began ({began.isoformat()})"]
         reason = None
-        if held_at is not None:
+        if held_at is not None and "held_at" not in fields:
             reason = trail.backdating(held_at, now, effective_policy(dispute.committee.org),
                                       data.get("backdate_reason"), fields)
         if fields:
