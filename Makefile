@@ -23,17 +23,17 @@ migrate: $(STAMP)
 # DATABASE_URL / CELERY_BROKER_URL say otherwise. Ctrl-C stops all of them.
 run: migrate
 	@$(FLASK) seed-demo --if-empty --cases $(DEMO_CASES)
-	@exec $(BIN)/python -m mediation.infra.runner
+	@exec $(BIN)/python -m mediation.commands.runner
 
 # The whole suite. TEST_DATABASE_URL=postgresql://… runs it on PostgreSQL (CI does both).
 test: $(STAMP)
 	@$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	@$(BIN)/ruff check mediation workflows tests bench
+	@$(BIN)/ruff check mediation workflows demo tools tests bench migrations wsgi.py worker.py
 
 diagram: $(STAMP)
-	@$(BIN)/python -m workflows.draw docs/workflow.svg
+	@$(BIN)/python -m tools.draw_workflow docs/workflow.svg
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -6,8 +6,8 @@ property, expropriation, consumer, land) at county level, their mediators and su
 disputes received over the past year and lived to today through every state and outcome.
 
 How it stays fast and true at once: each dispute is lived in memory by the services' own rules
-(`demo_casefile.CaseFile`: the workflow definition's `fire` with the same facts and guards, the
-same effects and deadline arithmetic), then written in bulk (`demo_bulk`: COPY on PostgreSQL).
+(`demo/casefile.py`: the very step of mediation/disputes/effects.py, with the same facts, guards,
+effects and deadline arithmetic), then written in bulk (`demo/bulk.py`: COPY on PostgreSQL).
 Batches are lived in forked worker processes when there are many; the main process numbers the
 cases, gives the ids and writes, all in one transaction. tests/test_demo_replay.py replays sampled
 histories through `fire_trigger` and compares the rows field by field.
@@ -29,7 +29,7 @@ from sqlalchemy import exists, select
 
 from demo.bulk import BulkWriter, batch_rows
 from demo.casefile import CaseFile
-from demo.city.places import NAMED_USERS
+from demo.city.places import DEMO_LOGINS, DEMO_PASSWORD, NAMED_USERS  # noqa: F401  the command shows them
 from demo.city.world import DemoWorld, ensure_world
 from demo.stories.showcase import SHOWCASE
 from demo.stories.tellers import Header, Teller
@@ -40,14 +40,9 @@ from mediation.extensions import db
 from mediation.infra.database import unit_of_work
 from mediation.models import Dispute, OrgUnit
 
-DEMO_PASSWORD = "Demo-pass-2026"
-DEMO_LOGINS: list[tuple[str, str]] = [(username, what) for username, _, _, _, what in NAMED_USERS] + [
-    ("(others)", "every other demo mediator (<committee code>.N, e.g. lx-xk-sx.1) and supervisor "
-                 "(<code>.sfs / .sfj) logs in with the same password"),
-]
 BATCH = 2000  # disputes lived and written together (bounded memory; one COPY per table and batch)
 PARALLEL_FROM = 5000  # below this many disputes, worker processes cost more than they save
-SUSPEND_KEYS_FROM = 20000  # from this many, PostgreSQL checks the foreign keys once at the end (demo_bulk)
+SUSPEND_KEYS_FROM = 20000  # from this many, PostgreSQL checks the foreign keys once at the end (demo/bulk.py)
 MAX_CASES = 1_000_000
 
 

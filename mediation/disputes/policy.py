@@ -1,4 +1,4 @@
-"""Deadline policy per org, inherited down the tree (DESIGN.md, Deadlines).
+"""Deadline policy per org, inherited down the tree (docs/deadlines.md).
 
 Null means inherited in every key and is stored as absence. On every change the policy in force
 is validated as a whole, at the org and at every org below it that inherits from it: each value
@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import select
 
 from mediation.common.errors import ValidationError
+from mediation.common.validation import load
+from mediation.disputes.schemas import PolicyValues
 from mediation.extensions import db
 from mediation.infra.database import unit_of_work
 from mediation.models import OrgPolicy, OrgUnit
@@ -83,18 +85,7 @@ def _check_value(key: str, value: Any, fields: dict[str, list[str]]) -> Any:
 def _validate(values: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(values, dict):
         raise ValidationError({"policy": ["must be an object of policy keys"]})
-    fields: dict[str, list[str]] = {}
-    clean: dict[str, Any] = {}
-    for key, value in values.items():
-        if key not in KEYS:
-            fields[key] = ["unknown policy key"]
-        elif value is None:
-            clean[key] = None
-        else:
-            clean[key] = _check_value(key, value, fields)
-    if fields:
-        raise ValidationError(fields)
-    return clean
+    return load(PolicyValues(), values)
 
 
 def policy_problems(effective: dict[str, Any]) -> dict[str, list[str]]:

@@ -9,7 +9,7 @@
   one at creation,
 - `overdue` once a deadline is past due,
 - `supervisor_overdue` `supervisor_after_days` after it, to the supervisors of the handling org
-  and its ancestors (one digest email per supervisor and delivery, services/mailer.py).
+  and its ancestors (one digest email per supervisor and delivery, notifications/delivery.py).
 
 Mediators hear of due_soon and overdue: the assigned (active) mediators, or, before assignment
 (or when none of them is active any more), the active mediators of the handling committee.
@@ -129,7 +129,7 @@ class _Statements:
     # -- policy, folded into SQL ------------------------------------------------------------------
     def _by_policy(self, key: str, expression: Callable[[Any], ColumnElement]) -> ColumnElement:
         """CASE over the handling org's path: `expression(value)` for the nearest org (itself or an
-        ancestor) that sets `key`, else for the default (policy inheritance, DESIGN.md)."""
+        ancestor) that sets `key`, else for the default (policy inheritance, docs/deadlines.md)."""
         column = getattr(OrgPolicy, key)
         rows = db.session.execute(select(OrgUnit.path, column).join(OrgPolicy, OrgPolicy.org_id == OrgUnit.id)
                                   .where(column.is_not(None)).order_by(OrgUnit.depth.desc(), OrgUnit.id)).all()

@@ -1,4 +1,4 @@
-"""Fengqiao statistics (枫桥经验统计): the figures of DESIGN.md for an org scope and a period of days.
+"""Fengqiao statistics (枫桥经验统计): the figures of docs/metrics.md for an org scope and a period of days.
 
 Every figure is one SQL aggregate over the append-only Events (the `record_prevention` and
 `withdraw_prevention` records for `prevented`, Deadline rows for `overdue_open`), counted by
@@ -301,11 +301,11 @@ def without_jit() -> None:
 
 
 def compute(org: OrgUnit, date_from: date, date_to: date, at: Optional[datetime] = None) -> dict[str, Any]:
-    """Every figure of DESIGN.md for scope `org` and the days [date_from, date_to] (Asia/Shanghai).
+    """Every figure of docs/metrics.md for scope `org` and the days [date_from, date_to] (Asia/Shanghai).
 
     A period that ends in the future is computed as of now (`at`, default the clock): `as_of` says
     which instant; `overdue_open` counts what is overdue then, not deadlines not yet due. Beyond the
-    figures DESIGN.md names, `by_level` splits the conclusions by the level of the committee that
+    headline figures, `by_level` splits the conclusions by the level of the committee that
     concluded them (village, township, county and above), and `late_entries` says how many
     conclusions of the period were entered late and by how much.
     """

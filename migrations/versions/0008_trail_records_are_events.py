@@ -3,7 +3,7 @@ policy keys max_backdate_days / max_prevention_people; events for the existing s
 prevention records
 
 Revision ID: 0008_trail
-Revises: 0005_policy_null
+Revises: 0006_prepared_message
 Create Date: 2026-12-02 00:45:00.000000
 
 The statistics count prevention records from their `record_prevention` events from now on, so the
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0008_trail'
-down_revision = '0005_policy_null'
+down_revision = '0006_prepared_message'
 branch_labels = None
 depends_on = None
 
