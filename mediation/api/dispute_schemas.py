@@ -45,6 +45,19 @@ class PartyOut(Schema):
     address = fields.String(required=True, allow_none=True)
 
 
+class PartyRevealedOut(Schema):
+    """A party with its numbers in full (the reveal route only; recorded as an access record)."""
+
+    id = fields.Integer(required=True)
+    dispute_id = fields.Integer(required=True)
+    role = fields.String(required=True)
+    kind = fields.String(required=True)
+    name = fields.String(required=True)
+    id_number = fields.String(required=True, allow_none=True, metadata={"description": "in full"})
+    phone = fields.String(required=True, allow_none=True, metadata={"description": "in full"})
+    address = fields.String(required=True, allow_none=True)
+
+
 class AssignmentOut(Schema):
     mediator = fields.Function(lambda a: a.mediator.username, required=True, metadata={"type": "string"})
     display_name = fields.Function(lambda a: a.mediator.display_name, required=True, metadata={"type": "string"})

@@ -6,9 +6,9 @@ from decimal import Decimal
 from typing import Optional
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from mediation.models.base import Base, UTCDateTime, enum_check, utcnow
+from mediation.models.base import Base, Encrypted, UTCDateTime, enum_check, utcnow
 from mediation.models.committee import Committee
 from mediation.models.enums import (
     AGREEMENT_FORMS,
@@ -105,7 +105,8 @@ class Dispute(Base):
 
 
 class Party(Base):
-    """当事人. `id_number` and `phone` are personal data: validated on entry, masked on the way out."""
+    """当事人. `id_number` and `phone` are personal data: validated on entry, encrypted at rest, masked on
+    the way out. Each has a keyed blind index (HMAC of the normalised value) for exact searches."""
 
     __tablename__ = "party"
     __table_args__ = (
@@ -118,11 +119,38 @@ class Party(Base):
     role: Mapped[str] = mapped_column(String(16))
     kind: Mapped[str] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(120), index=True)
-    id_number: Mapped[Optional[str]] = mapped_column(String(18))
-    phone: Mapped[Optional[str]] = mapped_column(String(20))
+    id_number: Mapped[Optional[str]] = mapped_column(Encrypted("party.id_number"))
+    phone: Mapped[Optional[str]] = mapped_column(Encrypted("party.phone"))
+    id_number_index: Mapped[Optional[str]] = mapped_column(String(32), index=True)
+    phone_index: Mapped[Optional[str]] = mapped_column(String(32), index=True)
     address: Mapped[Optional[str]] = mapped_column(String(255))
 
     dispute: Mapped[Dispute] = relationship(back_populates="parties")
+
+    @validates("id_number", "phone")
+    def _index(self, key: str, value: Optional[str]) -> Optional[str]:
+        """Keeps the blind index in step with the value (set on registration, on rotation)."""
+        setattr(self, f"{key}_index", blind_index(key, value))
+        return value
+
+
+def blind_index(kind: str, value: Optional[str]) -> Optional[str]:
+    """The keyed blind index of an ID number (`id_number`) or phone (`phone`), under the active key."""
+    from mediation.common import crypto
+
+    normalised = normalised_for_index(kind, value)
+    return None if normalised is None else crypto.current().blind_index(normalised, kind)
+
+
+def normalised_for_index(kind: str, value: Optional[str]) -> Optional[str]:
+    """The form a value is indexed under: ID numbers upper-case; phones without spaces, dashes and +86."""
+    from mediation.common.personal import normalise_id_number, normalise_phone
+
+    if value is None or not value.strip():
+        return None
+    if kind == "id_number":
+        return normalise_id_number(value)
+    return normalise_phone(value).replace("-", "")
 
 
 class Assignment(Base):

@@ -140,6 +140,8 @@ API_MD = {
     "/api/v1/disputes/{dispute_id}/sessions": {"post"},
     "/api/v1/disputes/{dispute_id}/preventions": {"post"},
     "/api/v1/disputes/{dispute_id}/events": {"get"},
+    "/api/v1/disputes/{dispute_id}/parties/{party_id}/reveal": {"post"},
+    "/api/v1/parties": {"get"},
     "/api/v1/deadlines": {"get"},
     "/api/v1/notifications": {"get"},
     "/api/v1/notifications/{notification_id}/read": {"post"},
