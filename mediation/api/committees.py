@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from mediation.api.blueprint import Blueprint
-from mediation.api.schemas import PageArgs, Schema, one_of, page_of
+from mediation.api.schemas import PageArgs, Redacted, Schema, one_of, page_of
 from mediation.api.security import current_actor
 from mediation.models.enums import COMMITTEE_KINDS, DISPUTE_TYPES
 from mediation.orgs import tree
@@ -23,7 +23,7 @@ class CommitteeIn(Schema):
 
 class CommitteeOut(Schema):
     code = fields.String(required=True)
-    name = fields.String(required=True)
+    name = Redacted(required=True)
     org = fields.Function(lambda c: c.org.code, required=True, metadata={"type": "string"})
     kind = fields.String(required=True)
     specialties = fields.List(fields.String(), required=True)

@@ -6,7 +6,7 @@ from typing import Any
 from marshmallow import fields, validate
 
 from mediation.api.blueprint import Blueprint
-from mediation.api.schemas import PageArgs, Schema, one_of, page_of
+from mediation.api.schemas import PageArgs, Redacted, Schema, one_of, page_of
 from mediation.api.security import current_actor
 from mediation.models.enums import DAY_COUNTS, ORG_LEVELS
 from mediation.orgs import tree
@@ -23,7 +23,7 @@ class OrgIn(Schema):
 
 class OrgOut(Schema):
     code = fields.String(required=True)
-    name = fields.String(required=True)
+    name = Redacted(required=True)
     level = fields.String(required=True)
     parent = fields.Function(lambda org: org.parent.code if org.parent else None, required=True, allow_none=True,
                              metadata={"type": "string"})

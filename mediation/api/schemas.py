@@ -13,6 +13,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from mediation.common.clock import isoformat, parse_instant
+from mediation.common.personal import redact, redact_deep
 
 MONEY_PATTERN = r"^\d{1,12}(\.\d{1,2})?$"
 YEARS = range(1900, 3000)  # dates and times outside are refused (and would overflow time-zone arithmetic)
@@ -73,6 +74,20 @@ class Instant(fields.Field):
         if moment is None or moment.year not in YEARS:
             raise ma.ValidationError(f"must lie between {YEARS[0]} and {YEARS[-1]}")
         return moment
+
+
+class Redacted(fields.String):
+    """Free text on the way out: resident IDs, mobiles and landlines in it are masked (personal.redact)."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return redact(super()._serialize(value, attr, obj, **kwargs))
+
+
+class RedactedDict(fields.Dict):
+    """A JSON object on the way out with every string inside it redacted (event payloads)."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> dict | None:
+        return redact_deep(super()._serialize(value, attr, obj, **kwargs))
 
 
 class Day(fields.Date):

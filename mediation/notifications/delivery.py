@@ -307,6 +307,12 @@ def build_message(rows: list[Notification], now: datetime) -> EmailMultiAlternat
                                          kind=first.kind, case=_case(first, now, locale), **context)
         message = EmailMultiAlternatives(subject, text, to=[first.address])
         message.attach_alternative(html, "text/html")
+    # whatever a name held, the subject is one line (a line break in a header would fail the send), and
+    # personal data in any text part is masked
+    message.subject = redact(" ".join(str(message.subject or "").split()))
+    message.body = redact(message.body)
+    message.alternatives = [(redact(content) if isinstance(content, str) else content, mimetype)
+                            for content, mimetype in message.alternatives]
     message.extra_headers.setdefault("Message-ID", _message_id(rows))
     message.extra_headers.setdefault("Auto-Submitted", "auto-generated")  # RFC 3834: no auto-replies
     message.extra_headers["X-Mediation-Notification"] = ",".join(str(r.id) for r in rows)
