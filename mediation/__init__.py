@@ -10,6 +10,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from mediation import config
 
     config.load(app, test_config)
+    from mediation.infra.json_provider import SafeJSONProvider
+
+    app.json = SafeJSONProvider(app)
 
     from mediation import commands, health
     from mediation.extensions import babel, csrf, limiter, login_manager, mail, migrate

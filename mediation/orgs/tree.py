@@ -1,6 +1,7 @@
 """The org tree and its committees."""
 from __future__ import annotations
 
+import unicodedata
 from typing import Any, Optional
 
 from sqlalchemy import select
@@ -27,7 +28,14 @@ def _text(value: Any, field: str, fields: dict, max_len: int, required: bool = T
     value = value.strip()
     if len(value) > max_len:
         fields.setdefault(field, []).append(f"must be at most {max_len} characters")
+    if not one_line(value):  # names go into e-mail headers (subjects) and spreadsheets
+        fields.setdefault(field, []).append("must be one line, without line breaks or control characters")
     return value
+
+
+def one_line(value: str) -> bool:
+    """No line breaks (CR, LF, U+0085, U+2028, U+2029) and no other control characters."""
+    return not any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value)
 
 
 def get_org(code: str, actor: Optional[User] = None) -> OrgUnit:

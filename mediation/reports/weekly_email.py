@@ -29,6 +29,7 @@ from mediation.extensions import db
 from mediation.models import Notification, OrgUnit, ReportSnapshot, User
 from mediation.models.enums import DISPUTE_TYPES, PREVENTION_KINDS, SOURCES
 from mediation.reports import charts
+from mediation.reports.spreadsheet import append_row
 from mediation.reports.weekly import ensure_snapshot, previous_week_of
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -224,11 +225,11 @@ def workbook(ctx: dict[str, Any]) -> bytes:
 
     def sheet(title: str, header: list[str], rows: list[list[Any]], formats: Optional[dict[int, str]] = None):
         ws = book.create_sheet(title)
-        ws.append(header)
+        append_row(ws, header)
         for cell in ws[1]:
             cell.font = bold
         for row in rows:
-            ws.append(row)
+            append_row(ws, row)
         for col, fmt in (formats or {}).items():
             for (cell,) in ws.iter_rows(min_row=2, min_col=col, max_col=col):
                 cell.number_format = fmt
@@ -238,17 +239,17 @@ def workbook(ctx: dict[str, Any]) -> bytes:
 
     summary = book.active
     summary.title = t["sheet_summary"]
-    summary.append([t["org"], ctx["org"], ctx["org_code"]])
-    summary.append([t["week"], ctx["week"], ctx["period"]])
+    append_row(summary, [t["org"], ctx["org"], ctx["org_code"]])
+    append_row(summary, [t["week"], ctx["week"], ctx["period"]])
     summary.append([])
-    summary.append([t["figure"], t["this_week"], t["previous_week"]])
+    append_row(summary, [t["figure"], t["this_week"], t["previous_week"]])
     for cell in summary[4]:
         cell.font = bold
     for key in HEADLINE:
         now, before = m.get(key), p.get(key)
         if key == "amount_total":
             now, before = float(Decimal(now or 0)), float(Decimal(before or 0))
-        summary.append([t[key], now, before])
+        append_row(summary, [t[key], now, before])
         fmt = "0.0%" if key in RATES else ('"¥"#,##0.00' if key == "amount_total" else "#,##0")
         for cell in summary[summary.max_row][1:]:
             cell.number_format = fmt
@@ -321,8 +322,8 @@ def build_weekly_email(notification: Notification) -> EmailMultiAlternatives:
         image.add_header("Content-ID", f"<{cid}>")
         image.add_header("Content-Disposition", "inline", filename=cid.split("@")[0] + ".png")
         related.append(image)
-    message = RelatedAlternativesEmail(subject=LABELS[locale]["subject"].format(org=org.name, week=snapshot.week),
-                                       body=text, from_email=current_app.config.get("MAIL_DEFAULT_SENDER"),
+    subject = " ".join(LABELS[locale]["subject"].format(org=org.name, week=snapshot.week).split())  # one line
+    message = RelatedAlternativesEmail(subject=subject, body=text, from_email=current_app.config.get("MAIL_DEFAULT_SENDER"),
                                        to=[notification.address], related=related)
     message.attach_alternative(html, "text/html")
     filename = f"fengqiao-weekly-{org.code}-{snapshot.week}.xlsx"
