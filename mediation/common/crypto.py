@@ -19,6 +19,7 @@ import hmac
 import os
 import secrets
 from dataclasses import dataclass, field
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -43,6 +44,7 @@ class DataKey:
     master: bytes = field(repr=False)
     aead: AESGCM = field(init=False, repr=False, compare=False)
     index_key: bytes = field(init=False, repr=False, compare=False)
+    index_mac: Any = field(init=False, repr=False, compare=False)  # keyed once; copied per value
 
     def __post_init__(self) -> None:
         if len(self.master) != 32:
@@ -51,6 +53,7 @@ class DataKey:
             raise DataKeyError(f"data key id {self.key_id!r}: letters and digits only")
         object.__setattr__(self, "aead", AESGCM(_derive(self.master, b"encryption")))
         object.__setattr__(self, "index_key", _derive(self.master, b"blind-index"))
+        object.__setattr__(self, "index_mac", hmac.new(self.index_key, digestmod=hashlib.sha256))
 
     def spelled(self) -> str:
         """`id:base64` — how the key is written in DATA_KEYS and in instance/data_keys."""
@@ -124,7 +127,8 @@ class KeyRing:
     # -- blind index ----------------------------------------------------------------------------
     def blind_index(self, normalised: str, kind: str, key: DataKey | None = None) -> str:
         """HMAC-SHA256 (128 bits, hex) of `kind:value` under the active (or the given) key."""
-        mac = hmac.new((key or self.active).index_key, f"{kind}:{normalised}".encode(), hashlib.sha256)
+        mac = (key or self.active).index_mac.copy()
+        mac.update(f"{kind}:{normalised}".encode())
         return mac.hexdigest()[:INDEX_HEX]
 
     def blind_indexes(self, normalised: str, kind: str) -> list[str]:
