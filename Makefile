@@ -30,10 +30,10 @@ test: $(STAMP)
 	@$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	@$(BIN)/ruff check mediation workflows tests bench
+	@$(BIN)/ruff check mediation workflows demo tools tests bench migrations wsgi.py worker.py
 
 diagram: $(STAMP)
-	@$(BIN)/python -m workflows.draw docs/workflow.svg
+	@$(BIN)/python -m tools.draw_workflow docs/workflow.svg
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -1,6 +1,6 @@
 """Writes lived case files in bulk: ids reserved per batch, rows copied (PostgreSQL COPY) or executemany.
 
-The rows are the case files' own (see demo_casefile), numbered gap-free per committee and year
+The rows are the case files' own (see demo/casefile.py), numbered gap-free per committee and year
 under the case counters' row locks, exactly as intake numbers them one at a time.
 """
 from __future__ import annotations
@@ -315,8 +315,3 @@ def _converter(column, dialect) -> Optional[Callable[[Any], Any]]:
         return steps[0]
     first, second = steps
     return lambda v: second(first(v))
-
-
-def chunks(items: list, size: int) -> Iterable[list]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]

@@ -5,23 +5,25 @@ import logging
 
 from celery import shared_task
 
+from mediation.infra import jobs
+
 log = logging.getLogger(__name__)
 
 
-# -- deadline reminders, supervisor escalation, risk alerts (issue 4) ----------------------------------
-@shared_task(name="mediation.scan_reminders")
+# -- deadline reminders, supervisor escalation, risk alerts ----------------------------------
+@shared_task(name=jobs.SCAN_REMINDERS)
 def scan_reminders(now: str | None = None) -> dict:
-    """Beat job: creates the due reminders and escalations and queues their delivery (services.reminders)."""
+    """Beat job: creates the due reminders and escalations and queues their delivery (notifications/reminders.py)."""
     from mediation.common.clock import parse_instant
     from mediation.notifications import reminders
 
     return reminders.scan(parse_instant(now) if now else None).as_dict()
 
 
-@shared_task(name="mediation.deliver_notifications", bind=True, max_retries=None)
+@shared_task(name=jobs.DELIVER_NOTIFICATIONS, bind=True, max_retries=None)
 def deliver_notifications(self, notification_ids: list[int]) -> dict:
     """Sends the pending email notifications among the ids; transient failures retry with exponential
-    backoff (services.mailer decides what is transient and when a row has failed for good)."""
+    backoff (notifications/delivery.py decides what is transient and when a row has failed for good)."""
     from mediation.notifications import delivery
     report = delivery.deliver_many(notification_ids)
     if report.retry:
@@ -33,8 +35,8 @@ def deliver_notifications(self, notification_ids: list[int]) -> dict:
     return report.as_dict()
 
 
-# -- weekly Fengqiao reports (issue 5) ---------------------------------------------------------
-@shared_task(name="mediation.send_weekly_reports")
+# -- weekly Fengqiao reports ---------------------------------------------------------
+@shared_task(name=jobs.SEND_WEEKLY_REPORTS)
 def send_weekly_reports(now: str | None = None) -> dict:
     """Monday beat job: the previous ISO week's report to every org with subscribers."""
     from mediation.common.clock import parse_instant
@@ -43,7 +45,7 @@ def send_weekly_reports(now: str | None = None) -> dict:
     return send_previous_week(at=parse_instant(now) if now else None)
 
 
-@shared_task(name="mediation.send_weekly_report")
+@shared_task(name=jobs.SEND_WEEKLY_REPORT)
 def send_weekly_report(org_code: str, week: str) -> int:
     """One org's weekly report to its subscribers (idempotent per subscriber, org and week)."""
     from mediation.reports.weekly import send_weekly

@@ -273,7 +273,7 @@ def test_migration_encrypts_existing_plaintext_and_downgrade_restores_it(scratch
                       "CELERY_BROKER_URL": "redis://127.0.0.1:1/0", "SECRET_KEY": "x", "DATA_KEYS": TEST_DATA_KEYS})
     runner = app.test_cli_runner()
     with app.app_context():
-        assert runner.invoke(args=["db", "upgrade", "0005_policy_null"]).exit_code == 0
+        assert runner.invoke(args=["db", "upgrade", "0006_prepared_message"]).exit_code == 0
         with _db.engine.begin() as conn:
             conn.execute(text("INSERT INTO org_unit (id, code, name, level, path, depth) "
                               "VALUES (1, 'V1', '一村', 'village', '/1/', 0)"))
@@ -299,7 +299,7 @@ def test_migration_encrypts_existing_plaintext_and_downgrade_restores_it(scratch
         assert rows[1][0] is None and rows[1][2] is None
         assert rows[1][3] == ring.blind_index("057188886666", "phone")
         assert ring.decrypt(rows[1][1], "party.phone") == "0571-88886666"
-        assert runner.invoke(args=["db", "downgrade", "0005_policy_null"]).exit_code == 0
+        assert runner.invoke(args=["db", "downgrade", "0006_prepared_message"]).exit_code == 0
         with _db.engine.connect() as conn:
             assert conn.execute(text("SELECT id_number, phone FROM party ORDER BY id")).all() == [
                 ("330102198001010018", "13912345678"), (None, "0571-88886666")]

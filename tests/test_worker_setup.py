@@ -6,7 +6,7 @@ from datetime import datetime
 from celery.schedules import crontab
 
 from mediation.common.clock import LOCAL
-from mediation.infra.celery_app import QUEUES
+from mediation.infra.jobs import QUEUES
 from mediation.infra.runner import processes
 from tests.live import app_context, free_port, live_app
 

@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 
 from mediation.commands.base import fail
 from mediation.common.errors import DomainError
+from mediation.infra import jobs
 
 reports_cli = AppGroup("reports", help="Weekly Fengqiao reports.")
 
@@ -60,7 +61,7 @@ def weekly_command(org_code: str, week: str, send: bool, now: Optional[str]) -> 
             if not report.get("final"):
                 raise click.ClickException(f"{week} is not over yet; only a finished week is sent")
             created = weekly.send_weekly(org_code, week, at=at)
-            key = f"weekly:{report['org']}:{week}:"
+            key = jobs.weekly_key_prefix(report["org"], week)
             pending = list(db.session.scalars(
                 select(Notification.id).where(Notification.dedupe_key.startswith(key, autoescape=True),
                                               Notification.channel == "email", Notification.status != "sent")

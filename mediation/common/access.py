@@ -71,13 +71,6 @@ def ensure_dispute_visible(actor: Optional[User], dispute: Optional[Dispute]) ->
     return dispute
 
 
-def can_manage_org(actor: Optional[User], org: OrgUnit) -> bool:
-    """Admins, and supervisors of the org or an ancestor (policies, committees, users)."""
-    if is_global(actor):
-        return True
-    return actor.role in ("admin", "supervisor") and org_in_scope(actor, org)
-
-
 def require_manager(actor: Optional[User], org: Optional[OrgUnit] = None) -> None:
     """Refuses mediators outright (403); supervisors outside their scope see 404."""
     if is_global(actor):

@@ -60,18 +60,3 @@ class CalendarUnknown(DomainError):
     """A working-day deadline reaches a year whose holiday calendar is not known."""
 
     code = "calendar_year_unknown"
-
-
-class TooManyAttempts(DomainError):
-    code = "too_many_attempts"
-
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message, retry_after=retry_after)
-        self.retry_after = retry_after
-
-
-def require(fields: dict[str, list[str]]) -> None:
-    """Raises ValidationError when any field collected a message."""
-    bad = {k: v for k, v in fields.items() if v}
-    if bad:
-        raise ValidationError(bad)

@@ -1,7 +1,6 @@
 """Celery bound to Flask as Flask documents it: every task runs inside the app context.
 
-One queue per kind of work, so that a slow report never delays a reminder: `reminders` (the
-scan), `email` (delivery) and `reports` (weekly reports); `make run` starts one worker per queue.
+Queues, task names and routes are named in infra/jobs.py; `make run` starts one worker per queue.
 Beat runs the reminder scan every REMINDER_SCAN_MINUTES and the weekly reports at
 WEEKLY_REPORT_CRON (minute hour day-of-month month day-of-week, in Asia/Shanghai).
 """
@@ -12,7 +11,7 @@ from celery.schedules import crontab
 from flask import Flask
 from kombu import Queue
 
-QUEUES = ("reminders", "email", "reports")
+from mediation.infra import jobs
 
 
 def _cron(spec: str) -> crontab:
@@ -34,14 +33,9 @@ def celery_init_app(app: Flask) -> Celery:
         "task_ignore_result": True,
         "timezone": app.config.get("TIMEZONE", "Asia/Shanghai"),
         "enable_utc": True,
-        "task_default_queue": "reminders",
-        "task_queues": [Queue(name) for name in QUEUES],
-        "task_routes": {
-            "mediation.scan_reminders": {"queue": "reminders"},
-            "mediation.deliver_notifications": {"queue": "email"},
-            "mediation.send_weekly_reports": {"queue": "reports"},
-            "mediation.send_weekly_report": {"queue": "reports"},
-        },
+        "task_default_queue": jobs.REMINDERS_QUEUE,
+        "task_queues": [Queue(name) for name in jobs.QUEUES],
+        "task_routes": {task: {"queue": queue} for task, queue in jobs.ROUTES.items()},
         "task_acks_late": True,  # tasks are idempotent: a worker lost mid-task means the task runs again
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
@@ -54,9 +48,9 @@ def celery_init_app(app: Flask) -> Celery:
         "redis_socket_connect_timeout": 2,
         "beat_schedule": {
             # a scan that waited longer than one interval is dropped: the next one does the same work
-            "scan-reminders": {"task": "mediation.scan_reminders", "schedule": scan_every,
+            "scan-reminders": {"task": jobs.SCAN_REMINDERS, "schedule": scan_every,
                                "options": {"expires": scan_every}},
-            "weekly-reports": {"task": "mediation.send_weekly_reports",
+            "weekly-reports": {"task": jobs.SEND_WEEKLY_REPORTS,
                                "schedule": _cron(app.config.get("WEEKLY_REPORT_CRON", "0 8 * * mon"))},
         },
         **app.config.get("CELERY", {}),

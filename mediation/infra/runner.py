@@ -5,9 +5,8 @@ package, on a Unix socket under instance/, so Celery keeps exactly its productio
 the web app, the workers, beat and `flask --app wsgi …` commands all find it at
 instance/redis.sock (config.embedded_broker_url).
 
-One worker per queue, so that a slow report never delays a reminder: `reminders` (the scan,
-solo), `email` (delivery, a few threads: it waits on SMTP) and `reports` (solo: charts are not
-thread-safe). A first reminder scan is queued at start, so the outbox fills without waiting for
+One worker per queue (infra/jobs.py names them and their pools), so that a slow report never
+delays a reminder. A first reminder scan is queued at start, so the outbox fills without waiting for
 beat's first interval.
 """
 from __future__ import annotations
@@ -22,12 +21,7 @@ from pathlib import Path
 from flask import Flask
 
 from mediation import create_app
-
-WORKERS = (  # (queue, pool, concurrency)
-    ("reminders", "solo", 1),
-    ("email", "threads", 4),
-    ("reports", "solo", 1),
-)
+from mediation.infra import jobs
 
 
 def _embedded_redis(instance: Path) -> subprocess.Popen:
@@ -50,7 +44,7 @@ def processes(app: Flask, host: str, port: str) -> list[tuple[str, list[str]]]:
     found = [("web", [str(bin_dir / "gunicorn"), "wsgi:app", "--bind", f"{host}:{port}", "--workers", "2",
                       "--threads", "4", "--worker-class", "gthread", "--access-logfile", "-",
                       "--graceful-timeout", "5"])]
-    for queue, pool, concurrency in WORKERS:
+    for queue, pool, concurrency in jobs.WORKERS:
         found.append((f"worker-{queue}", celery + [
             "worker", "-Q", queue, "--pool", pool, "--concurrency", str(concurrency), "--loglevel", "INFO",
             "--without-gossip", "--without-mingle", "-n", f"{queue}@%h"]))
@@ -75,7 +69,7 @@ def _first_scan(app: Flask) -> None:
     from mediation.infra.tasks_seam import send_task
 
     with app.app_context():
-        if not send_task("mediation.scan_reminders", queue="reminders"):
+        if not send_task(jobs.SCAN_REMINDERS, queue=jobs.REMINDERS_QUEUE):
             print("  (the broker did not answer: the first reminder scan waits for beat)", flush=True)
 
 

@@ -19,11 +19,10 @@ from mediation.common import access
 from mediation.common.clock import now as clock_now
 from mediation.common.paging import paginate
 from mediation.extensions import db
+from mediation.infra import jobs
 from mediation.infra.database import after_commit, unit_of_work
 from mediation.models import Dispute, Notification, OrgUnit, User
 
-DELIVER_TASK = "mediation.deliver_notifications"
-EMAIL_QUEUE = "email"
 BATCH = 50  # email rows per delivery task
 REQUEUE_LIMIT = 5000  # oldest pending email rows a scan queues again; the rest wait for the next scan
 _COLUMNS = ("recipient_id", "address", "kind", "channel", "dispute_id", "deadline_id", "dedupe_key", "status",
@@ -88,7 +87,7 @@ def _delivery_calls(rows: list[tuple[int, str, Optional[int], Optional[str]]]) -
         pending = pending + ids
     if pending:
         batches.append(pending)
-    return [(DELIVER_TASK, (ids,), EMAIL_QUEUE) for ids in batches]
+    return [(jobs.DELIVER_NOTIFICATIONS, (ids,), jobs.EMAIL_QUEUE) for ids in batches]
 
 
 def _email_rows(where, limit: Optional[int] = None) -> list[tuple[int, str, Optional[int], Optional[str]]]:

@@ -1,7 +1,7 @@
 """Personal data at rest: party ID and phone numbers encrypted, blind indexes, the access log
 
 Revision ID: 0006_data_protection
-Revises: 0005_policy_null
+Revises: 0006_prepared_message
 Create Date: 2026-12-02 01:00:00.000000
 
 Existing plaintext values are encrypted under the active data key (DATA_KEYS, else
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0006_data_protection'
-down_revision = '0005_policy_null'
+down_revision = '0006_prepared_message'
 branch_labels = None
 depends_on = None
 

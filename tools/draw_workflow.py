@@ -1,6 +1,6 @@
 """Draws a workflow definition (流程图) from the machine's own table, so the picture cannot drift.
 
-    python -m workflows.draw docs/workflow.svg [--workflow standard]
+    python -m tools.draw_workflow docs/workflow.svg [--workflow standard]
 
 writes the DOT source next to the SVG (docs/workflow.dot: needs only the `graphviz` PyPI package)
 and renders the SVG with Graphviz's `dot` program (apt-get install graphviz). The graph is built by
@@ -109,7 +109,7 @@ def write(svg_path: Path, definition: WorkflowDefinition) -> tuple[Path, Optiona
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Command line: writes the DOT source and the SVG of a workflow."""
-    parser = argparse.ArgumentParser(prog="python -m workflows.draw", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.draw_workflow", description=__doc__.splitlines()[0])
     parser.add_argument("svg", nargs="?", default="docs/workflow.svg", help="where the SVG goes (.dot beside it)")
     parser.add_argument("--workflow", default="standard", help="the registered workflow to draw")
     args = parser.parse_args(argv)
