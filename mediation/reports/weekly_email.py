@@ -28,12 +28,12 @@ from flask_mailman.message import SafeMIMEMultipart
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from mediation.common.personal import redact
 from mediation.extensions import db
 from mediation.infra.database import unit_of_work
 from mediation.models import OrgUnit, PreparedMessage, ReportSnapshot
 from mediation.models.enums import DISPUTE_TYPES, PREVENTION_KINDS, SOURCES
 from mediation.reports import charts
-from mediation.common.personal import redact
 from mediation.reports.spreadsheet import append_row
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
