@@ -32,7 +32,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from demo.casefile import CaseFile
-from mediation.common import crypto
 from mediation.disputes.cases import case_number
 from mediation.models import (
     Agreement,
@@ -46,6 +45,7 @@ from mediation.models import (
     Notification,
     Party,
     PreventionRecord,
+    crypto,
 )
 from mediation.models.base import Encrypted
 from mediation.models.dispute import normalised_for_index

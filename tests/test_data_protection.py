@@ -17,10 +17,9 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from mediation import config, create_app
-from mediation.common import crypto
 from mediation.disputes import parties
 from mediation.extensions import db as _db
-from mediation.models import AccessLog, Event, Party
+from mediation.models import AccessLog, Event, Party, crypto
 from tests import factories
 from tests.conftest import TEST_DATA_KEYS
 

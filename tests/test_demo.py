@@ -100,7 +100,7 @@ def test_personal_data_is_well_formed(db):
         if phone:
             assert phone_problem(phone) is None
     # written by COPY / executemany, yet stored as intake stores them: sealed, with their blind indexes
-    from mediation.common import crypto
+    from mediation.models import crypto
     from mediation.models.dispute import blind_index
 
     ring = crypto.current()

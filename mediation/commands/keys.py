@@ -11,8 +11,8 @@ keys_cli = AppGroup("keys", help="Data keys: status, generate, rotate.")
 @keys_cli.command("status")
 def status_command() -> None:
     """Where the keys come from, which one is active, how many stored values each protects."""
-    from mediation.common import crypto
     from mediation.disputes.parties import rows_per_key
+    from mediation.models import crypto
 
     ring = crypto.current()
     used = rows_per_key()
@@ -26,7 +26,7 @@ def status_command() -> None:
 @keys_cli.command("generate")
 def generate_command() -> None:
     """Prints a new random key (id:base64) to put first in DATA_KEYS before `keys rotate`."""
-    from mediation.common import crypto
+    from mediation.models import crypto
 
     click.echo(crypto.new_key().spelled())
 
@@ -38,9 +38,9 @@ def rotate_command(retire: bool) -> None:
 
     Without DATA_KEYS a new key is generated into instance/data_keys first; with DATA_KEYS, put a
     new key (`keys generate`) first in it on every host, restart, then run this."""
-    from mediation.common import crypto
     from mediation.disputes.parties import reseal_all, rows_per_key
     from mediation.infra import keys
+    from mediation.models import crypto
 
     source = keys.source()
     ring = crypto.current()

@@ -14,16 +14,16 @@ from typing import Any, Optional
 from sqlalchemy import select, text
 from sqlalchemy.orm import selectinload
 
-from mediation.common import access, crypto
+from mediation.common import access
 from mediation.common.clock import now as clock_now
 from mediation.common.errors import NotFound, ValidationError
 from mediation.common.paging import paginate
-from mediation.common.personal import mask_id_number, mask_phone
+from mediation.common.personal import mask_id_number, mask_phone, normalise_id_number, normalise_phone
 from mediation.disputes import trail
 from mediation.disputes.cases import load_dispute
 from mediation.extensions import db
 from mediation.infra.database import unit_of_work
-from mediation.models import AccessLog, Dispute, Party, User
+from mediation.models import AccessLog, Dispute, Party, User, crypto
 from mediation.models.dispute import normalised_for_index
 
 SEARCH_KINDS = ("id_number", "phone")
@@ -63,7 +63,8 @@ def search_disputes_by_person(actor: Optional[User], id_number: Optional[str] = 
     if len(given) != 1:
         raise ValidationError({"id_number": ["give exactly one of id_number and phone"]})
     (kind, value), = given.items()
-    normal = normalised_for_index(kind, value if isinstance(value, str) else "")
+    value = value if isinstance(value, str) else ""
+    normal = normalised_for_index(kind, normalise_id_number(value) if kind == "id_number" else normalise_phone(value))
     if normal is None:
         raise ValidationError({kind: ["is required"]})
     if len(normal) > 32:

@@ -15,8 +15,8 @@ from typing import Optional
 
 from flask import current_app
 
-from mediation.common import crypto
 from mediation.infra import instance
+from mediation.models import crypto
 
 RELOAD_SECONDS = 2.0
 FILE_NAME = "data_keys"

@@ -52,7 +52,7 @@ def enum_check(column: str, values) -> str:
 
 
 class Encrypted(TypeDecorator):
-    """Personal data encrypted at rest (AES-256-GCM under the data key ring, mediation.common.crypto).
+    """Personal data encrypted at rest (AES-256-GCM under the data key ring, mediation.models.crypto).
 
     Python sees the plain value; the database only `<key id>:<ciphertext>`. `context` (the
     column's name) is bound into each value, so a value moved to another column fails to decrypt.
@@ -67,11 +67,11 @@ class Encrypted(TypeDecorator):
         self.context = context
 
     def process_bind_param(self, value, dialect):
-        from mediation.common import crypto
+        from mediation.models import crypto
 
         return crypto.seal(value, self.context)
 
     def process_result_value(self, value, dialect):
-        from mediation.common import crypto
+        from mediation.models import crypto
 
         return crypto.unseal(value, self.context)

@@ -1,6 +1,7 @@
 """A dispute (纠纷) and the records that hang off it through its life."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Optional
@@ -136,21 +137,23 @@ class Party(Base):
 
 def blind_index(kind: str, value: Optional[str]) -> Optional[str]:
     """The keyed blind index of an ID number (`id_number`) or phone (`phone`), under the active key."""
-    from mediation.common import crypto
+    from mediation.models import crypto
 
     normalised = normalised_for_index(kind, value)
     return None if normalised is None else crypto.current().blind_index(normalised, kind)
 
 
 def normalised_for_index(kind: str, value: Optional[str]) -> Optional[str]:
-    """The form a value is indexed under: ID numbers upper-case; phones without spaces, dashes and +86."""
-    from mediation.common.personal import normalise_id_number, normalise_phone
-
-    if value is None or not value.strip():
+    """The form a value is indexed under: upper-case letters and digits only (the services normalise
+    first: intake stores `+86 138-0013-8000` as `13800138000`, a search does the same to what it is
+    asked, common/personal.py), so `0571-88886666` and `(0571) 88886666` index alike."""
+    if value is None:
         return None
-    if kind == "id_number":
-        return normalise_id_number(value)
-    return normalise_phone(value).replace("-", "")
+    normal = _NOT_INDEXED.sub("", value.upper())
+    return normal or None
+
+
+_NOT_INDEXED = re.compile(r"[^0-9A-Z]")
 
 
 class Assignment(Base):

@@ -68,7 +68,7 @@ def downgrade():
 
 def _convert(encrypt: bool) -> None:
     """Encrypts plaintext values and fills the blind indexes (or decrypts them back), in batches."""
-    from mediation.common import crypto
+    from mediation.models import crypto
     from mediation.models.dispute import normalised_for_index
 
     bind = op.get_bind()
