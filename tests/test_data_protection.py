@@ -85,10 +85,11 @@ def test_instance_and_sqlite_file_are_owner_only(tmp_path, monkeypatch):
     assert mode(fresh / "mediation.sqlite3") == 0o600  # made owner-only before SQLite first opens it
 
 
-def test_the_app_creates_its_data_key_file_owner_only(tmp_path, monkeypatch):
+def test_the_app_creates_its_data_key_file_owner_only(tmp_path, monkeypatch, redis_url):
     monkeypatch.delenv("DATA_KEYS", raising=False)
+    # the session's broker: the extensions are process-wide, and a second app rebinds the rate limiter
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'k.sqlite3'}",
-                      "CELERY_DISABLED": True, "CELERY_BROKER_URL": "redis://127.0.0.1:1/0", "SECRET_KEY": "x"})
+                      "CELERY_DISABLED": True, "CELERY_BROKER_URL": redis_url, "SECRET_KEY": "x"})
     app.instance_path = str(tmp_path / "inst")
     from mediation.infra import keys
 
@@ -267,9 +268,9 @@ def scratch_url(request, tmp_path):
         admin.dispose()
 
 
-def test_migration_encrypts_existing_plaintext_and_downgrade_restores_it(scratch_url):
+def test_migration_encrypts_existing_plaintext_and_downgrade_restores_it(scratch_url, redis_url):
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": scratch_url, "CELERY_DISABLED": True,
-                      "CELERY_BROKER_URL": "redis://127.0.0.1:1/0", "SECRET_KEY": "x", "DATA_KEYS": TEST_DATA_KEYS})
+                      "CELERY_BROKER_URL": redis_url, "SECRET_KEY": "x", "DATA_KEYS": TEST_DATA_KEYS})
     runner = app.test_cli_runner()
     with app.app_context():
         assert runner.invoke(args=["db", "upgrade", "0006_prepared_message"]).exit_code == 0
