@@ -1,14 +1,15 @@
 """How a dispute reads and is written in the API (docs/api.md).
 
-ID and phone numbers leave only through the masking helpers of common/personal.py.
+ID and phone numbers leave only through the masking helpers of common/personal.py, and free text
+(summary, addresses, notes, terms, event payloads) through `Redacted` (personal.redact).
 """
 from __future__ import annotations
 
 from marshmallow import fields, validate
 
 import workflows
-from mediation.api.schemas import Day, Instant, Money, PageArgs, Schema, one_of
-from mediation.common.personal import mask_id_number, mask_phone
+from mediation.api.schemas import Day, Instant, Money, PageArgs, Redacted, RedactedDict, Schema, one_of
+from mediation.common.personal import mask_id_number, mask_phone, redact
 from mediation.disputes.schemas import (  # noqa: F401  the resources declare them from here
     DisputeIn,
     DisputePatch,
@@ -32,17 +33,31 @@ class PartyOut(Schema):
     id = fields.Integer(required=True)
     role = fields.String(required=True)
     kind = fields.String(required=True)
-    name = fields.String(required=True)
+    name = Redacted(required=True)
     id_number = fields.Function(lambda p: mask_id_number(p.id_number), required=True, allow_none=True,
                                 metadata={"type": "string", "description": "masked, e.g. 3301**********0018"})
     phone = fields.Function(lambda p: mask_phone(p.phone), required=True, allow_none=True,
                             metadata={"type": "string", "description": "masked, e.g. 139****5678"})
+    address = Redacted(required=True, allow_none=True)
+
+
+class PartyRevealedOut(Schema):
+    """A party with its numbers in full (the reveal route only; recorded as an access record)."""
+
+    id = fields.Integer(required=True)
+    dispute_id = fields.Integer(required=True)
+    role = fields.String(required=True)
+    kind = fields.String(required=True)
+    name = fields.String(required=True)
+    id_number = fields.String(required=True, allow_none=True, metadata={"description": "in full"})
+    phone = fields.String(required=True, allow_none=True, metadata={"description": "in full"})
     address = fields.String(required=True, allow_none=True)
 
 
 class AssignmentOut(Schema):
     mediator = fields.Function(lambda a: a.mediator.username, required=True, metadata={"type": "string"})
-    display_name = fields.Function(lambda a: a.mediator.display_name, required=True, metadata={"type": "string"})
+    display_name = fields.Function(lambda a: redact(a.mediator.display_name), required=True,
+                                   metadata={"type": "string"})
     lead = fields.Boolean(required=True)
     assigned_at = Instant(required=True)
     ended_at = Instant(required=True, allow_none=True)
@@ -53,26 +68,26 @@ class SessionOut(Schema):
     dispute_id = fields.Integer(required=True)
     held_at = Instant(required=True)
     mode = fields.String(required=True)
-    location = fields.String(required=True)
-    notes = fields.String(required=True)
+    location = Redacted(required=True)
+    notes = Redacted(required=True)
     recorded_at = Instant(required=True)
 
 
 class AgreementOut(Schema):
     form = fields.String(required=True)
-    terms = fields.String(required=True)
+    terms = Redacted(required=True)
     amount = Money(required=True)
     performance_due = fields.Date(required=True, allow_none=True)
     agreed_at = Instant(required=True)
     confirmation = fields.String(required=True, metadata={"enum": ["none", "requested", "confirmed", "denied"]})
-    confirmation_court = fields.String(required=True, allow_none=True)
+    confirmation_court = Redacted(required=True, allow_none=True)
 
 
 class FollowUpOut(Schema):
     id = fields.Integer(required=True)
     performance = fields.String(required=True)
     method = fields.String(required=True)
-    notes = fields.String(required=True)
+    notes = Redacted(required=True)
     visited_at = Instant(required=True)
 
 
@@ -94,7 +109,7 @@ class PreventionOut(Schema):
     recorded_at = Instant(required=True)
     withdrawn_at = Instant(required=True, allow_none=True,
                            metadata={"description": "set when the record was withdrawn as a mistake"})
-    withdrawal_reason = fields.String(required=True, allow_none=True)
+    withdrawal_reason = Redacted(required=True, allow_none=True)
 
 
 class DisputeOut(Schema):
@@ -104,7 +119,7 @@ class DisputeOut(Schema):
     intake_org = fields.Function(lambda d: d.intake_org.code, required=True, metadata={"type": "string"})
     dispute_type = fields.String(required=True)
     source = fields.String(required=True)
-    summary = fields.String(required=True)
+    summary = Redacted(required=True)
     amount = Money(required=True, allow_none=True)
     risk_level = fields.String(required=True)
     state = fields.String(required=True)
@@ -150,9 +165,10 @@ class EventOut(Schema):
     recorded_at = Instant(required=True, metadata={"description": "when it was entered"})
     backdated = fields.Boolean(required=True, metadata={
         "description": "dated further back than the policy's max_backdate_days"})
-    backdate_reason = fields.String(required=True, allow_none=True, metadata={"description": "why, when backdated"})
-    payload = fields.Dict(required=True, metadata={
-        "description": "the trigger's payload; an update: {before, after}; a record: its id and facts"})
+    backdate_reason = Redacted(required=True, allow_none=True, metadata={"description": "why, when backdated"})
+    payload = RedactedDict(required=True, metadata={
+        "description": "the trigger's payload; an update: {before, after}; a record: its id and facts "
+                       "(personal data in it masked)"})
 
 
 class BackdatedOut(EventOut):

@@ -8,6 +8,7 @@ from mediation.api.dispute_schemas import (
     DisputeOut,
     DisputePatch,
     EventOut,
+    PartyRevealedOut,
     PreventionIn,
     PreventionOut,
     PreventionWithdrawal,
@@ -17,7 +18,7 @@ from mediation.api.dispute_schemas import (
 )
 from mediation.api.schemas import page_of
 from mediation.api.security import current_actor
-from mediation.disputes import cases, triggers
+from mediation.disputes import cases, parties, triggers
 
 blp = Blueprint("disputes", __name__, url_prefix="/disputes", description="Disputes and their workflow")
 
@@ -105,3 +106,12 @@ def list_events(dispute_id: int):
     """The trail, oldest first: transitions, records and access records, each with its `kind`
     (docs/events.md)."""
     return cases.list_events(dispute_id, current_actor())
+
+
+@blp.route(f"/<{ID}:dispute_id>/parties/<{ID}:party_id>/reveal", methods=["POST"])
+@blp.response(200, PartyRevealedOut)
+@blp.errors(401, 404)
+def reveal_party(dispute_id: int, party_id: int):
+    """The party with `id_number` and `phone` in full (mediators of the handling committee, supervisors
+    in scope, administrators; others: 404). Each reveal is an access record in the dispute's events."""
+    return parties.reveal_party(dispute_id, party_id, current_actor())

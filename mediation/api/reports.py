@@ -12,7 +12,7 @@ from flask import jsonify
 from marshmallow import fields, validate
 
 from mediation.api.blueprint import ID, Blueprint
-from mediation.api.schemas import Day, PageArgs, Schema, page_of
+from mediation.api.schemas import Day, PageArgs, RedactedDict, Schema, page_of
 from mediation.api.security import current_actor
 from mediation.common.clock import WEEK_RE, parse_week
 from mediation.common.validation import YEARS
@@ -128,7 +128,7 @@ class SnapshotOut(Schema):
     week = fields.String(required=True)
     date_from = fields.String(required=True, data_key="from")
     date_to = fields.String(required=True, data_key="to")
-    metrics = fields.Dict(required=True, metadata={"description": "the figures, as GET /stats gives them"})
+    metrics = RedactedDict(required=True, metadata={"description": "the figures, as GET /stats gives them"})
     generated_at = fields.String(required=True, metadata={"format": "date-time"})
     sent_at = fields.String(required=True, allow_none=True, metadata={"format": "date-time"})
     final = fields.Boolean(required=True, metadata={"description": "stored (the week is over)"})

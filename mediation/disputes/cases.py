@@ -37,10 +37,13 @@ CLOCK_SKEW = timedelta(minutes=2)  # a client clock slightly ahead is not "the f
 
 # -- reading ---------------------------------------------------------------------------------
 def load_dispute(dispute_id: int, actor: Optional[User] = None, for_update: bool = False) -> Dispute:
-    """The dispute with its records, or NotFound (also outside `actor`'s scope)."""
+    """The dispute with its records, or NotFound (also outside `actor`'s scope).
+
+    The scope is part of the one query, so an absent id and one outside the scope cost the same
+    statements and answer alike (nothing about the other's dispute is loaded to be refused)."""
     if not isinstance(dispute_id, int) or isinstance(dispute_id, bool):
         raise NotFound("no such dispute")
-    query = select(Dispute).where(Dispute.id == dispute_id)
+    query = select(Dispute).where(Dispute.id == dispute_id, access.disputes_clause(actor))
     if for_update:
         query = query.with_for_update(of=Dispute)
     query = query.options(selectinload(Dispute.parties), selectinload(Dispute.assignments),
