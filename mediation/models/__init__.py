@@ -1,4 +1,5 @@
 """SQLAlchemy 2.0 typed models, one module per aggregate."""
+from mediation.models.access_log import AccessLog
 from mediation.models.base import Base, utcnow
 from mediation.models.calendar import CalendarDay
 from mediation.models.committee import Committee
@@ -21,8 +22,7 @@ from mediation.models.report import ReportSnapshot, ReportSubscription
 from mediation.models.user import ApiToken, User
 
 __all__ = [
-    "Agreement", "ApiToken", "Assignment", "Base", "CalendarDay", "CaseCounter", "Committee", "Deadline", "Dispute",
-    "Event", "FollowUp", "JobRun", "MediationSession", "Notification", "OrgPolicy", "OrgUnit", "Party",
-    "PreparedMessage", "PreventionRecord",
+    "AccessLog", "Agreement", "ApiToken", "Assignment", "Base", "CalendarDay", "CaseCounter", "Committee", "Deadline", "Dispute",
+    "Event", "FollowUp", "JobRun", "MediationSession", "Notification", "OrgPolicy", "PreparedMessage", "OrgUnit", "Party", "PreventionRecord",
     "ReportSnapshot", "ReportSubscription", "User", "utcnow",
 ]
