@@ -20,9 +20,10 @@ migrate: $(STAMP)
 	@$(FLASK) db upgrade
 
 # Web app, Celery worker and beat on the embedded default (SQLite + embedded Redis) unless
-# DATABASE_URL / CELERY_BROKER_URL say otherwise. Ctrl-C stops all of them.
+# DATABASE_URL / CELERY_BROKER_URL say otherwise. Ctrl-C stops all of them. The demo (with its
+# published password) is seeded into an empty embedded database only; DEMO=1 asks for it anywhere.
 run: migrate
-	@$(FLASK) seed-demo --if-empty --cases $(DEMO_CASES)
+	@$(FLASK) seed-demo --if-empty --cases $(DEMO_CASES) $(if $(filter 1,$(DEMO)),,--embedded-only)
 	@exec $(BIN)/python -m mediation.infra.runner
 
 # The whole suite. TEST_DATABASE_URL=postgresql://… runs it on PostgreSQL (CI does both).
