@@ -5,7 +5,6 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
-
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off"}
 

@@ -80,8 +80,8 @@ def test_the_embedded_database_or_an_explicit_request_gets_the_demo(runner, app,
 
 
 def test_makefile_passes_embedded_only_unless_demo_is_asked_for():
-    from pathlib import Path
     import subprocess
+    from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent
     plain = subprocess.run(["make", "-n", "run"], cwd=root, capture_output=True, text=True).stdout
