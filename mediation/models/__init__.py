@@ -17,10 +17,10 @@ from mediation.models.event import Event
 from mediation.models.notification import Notification
 from mediation.models.org import OrgPolicy, OrgUnit
 from mediation.models.report import ReportSnapshot, ReportSubscription
-from mediation.models.user import ApiToken, User
+from mediation.models.user import ApiToken, AuditEntry, User, WebSession
 
 __all__ = [
-    "Agreement", "ApiToken", "Assignment", "Base", "CalendarDay", "CaseCounter", "Committee", "Deadline", "Dispute",
+    "Agreement", "ApiToken", "Assignment", "AuditEntry", "Base", "CalendarDay", "CaseCounter", "Committee", "Deadline", "Dispute",
     "Event", "FollowUp", "MediationSession", "Notification", "OrgPolicy", "OrgUnit", "Party", "PreventionRecord",
-    "ReportSnapshot", "ReportSubscription", "User", "utcnow",
+    "ReportSnapshot", "ReportSubscription", "User", "WebSession", "utcnow",
 ]
