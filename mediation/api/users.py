@@ -74,9 +74,6 @@ def list_users(args: dict):
                             per_page=args["per_page"])
 
 
-USERNAME_PATH = {"parameters": [{"in": "path", "name": "username", "required": True, "schema": {"type": "string"},
-                                 "description": "the username (any case)"}]}
-
 
 @blp.route("/<username>/deactivate", methods=["POST"])
 @blp.response(200, UserOut)
