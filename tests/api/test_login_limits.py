@@ -9,7 +9,6 @@ import pytest
 
 from tests.api.conftest import error_of
 from tests.api.test_auth import _run_app, login
-from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.usefixtures("fresh_limits")
 
