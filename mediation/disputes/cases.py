@@ -16,8 +16,9 @@ from mediation.common.clock import now as clock_now
 from mediation.common.errors import NotFound, ValidationError, VersionConflict
 from mediation.common.paging import paginate
 from mediation.common.personal import id_number_problem, normalise_id_number, normalise_phone, phone_problem
-from mediation.disputes import deadlines
+from mediation.disputes import effects
 from mediation.disputes.policy import effective_policy
+from mediation.disputes.store import STORE
 from mediation.extensions import db
 from mediation.infra.database import unit_of_work
 from mediation.models import (
@@ -261,7 +262,7 @@ def register_dispute(data: dict[str, Any], actor: Optional[User] = None, at: Opt
         dispute.parties.extend(parties)
         session.add(dispute)
         policy = effective_policy(committee.org)
-        deadlines.open_deadline(dispute, "acceptance", received_at, policy["acceptance_days"], policy)
+        effects.open_acceptance(dispute, STORE, received_at, policy, now)
         session.add(Event(trigger="register", from_state=None, to_state="registered", actor=actor,
                           committee_id=committee.id, org_id=committee.org_id, occurred_at=received_at,
                           recorded_at=now, payload={"case_number": dispute.case_number}, dispute=dispute))

@@ -1,7 +1,7 @@
 """Accounts: usernames unique regardless of case, forced password change, web sessions, audit of administration
 
 Revision ID: 0007_accounts
-Revises: 0005_policy_null
+Revises: 0006_prepared_message
 Create Date: 2026-12-02 00:50:00.000000
 
 The case-insensitive unique index cannot be built while two usernames differ only in case: the
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0007_accounts'
-down_revision = '0005_policy_null'
+down_revision = '0006_prepared_message'
 branch_labels = None
 depends_on = None
 
