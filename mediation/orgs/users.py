@@ -47,8 +47,8 @@ def _hash(password: str) -> str:
 
 def find_user(username: Any) -> Optional[User]:
     """The user of this name, whatever its case (usernames are unique regardless of case)."""
-    if not isinstance(username, str) or not username:
-        return None
+    if not isinstance(username, str) or not USERNAME_RE.match(username):
+        return None  # not a possible username (and never a NUL byte sent to the database)
     return db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
 
 

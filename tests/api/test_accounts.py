@@ -205,3 +205,10 @@ def test_deactivation_revokes_in_the_database(world, as_user, db):
     live = db.session.scalars(select(ApiToken).where(ApiToken.user_id == world.m2.id,
                                                      ApiToken.revoked_at.is_(None))).all()
     assert live == []
+
+
+@pytest.mark.parametrize("name", ["a\x00b", "ü" * 3, "x" * 65, " m1 "])
+def test_impossible_usernames_are_simply_not_found(world, as_user, name):
+    from urllib.parse import quote
+
+    error_of(as_user(world.admin).post(f"/users/{quote(name)}/deactivate"), 404, "not_found")
