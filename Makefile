@@ -24,7 +24,7 @@ migrate: $(STAMP)
 # published password) is seeded into an empty embedded database only; DEMO=1 asks for it anywhere.
 run: migrate
 	@$(FLASK) seed-demo --if-empty --cases $(DEMO_CASES) $(if $(filter 1,$(DEMO)),,--embedded-only)
-	@exec $(BIN)/python -m mediation.infra.runner
+	@exec $(BIN)/python -m mediation.commands.runner
 
 # The whole suite. TEST_DATABASE_URL=postgresql://… runs it on PostgreSQL (CI does both).
 test: $(STAMP) audit

@@ -1,26 +1,16 @@
 """Users (mediators, supervisors, administrators): /users. Passwords are never echoed."""
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from marshmallow import fields
 
 from mediation.api.blueprint import Blueprint
 from mediation.api.schemas import Instant, PageArgs, Schema, one_of, page_of
 from mediation.api.security import allowed_before_password_change, current_actor
 from mediation.models.enums import ROLES
 from mediation.orgs import users
+from mediation.orgs.schemas import PasswordIn, UserIn
 
 blp = Blueprint("users", __name__, url_prefix="/users", description="Users and their roles")
-
-
-class UserIn(Schema):
-    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256))
-    display_name = fields.String(load_default="", validate=validate.Length(max=120))
-    email = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=255))
-    role = one_of(ROLES, required=True)
-    org = fields.String(load_default=None, allow_none=True, metadata={"description": "org code (supervisors)"})
-    committee = fields.String(load_default=None, allow_none=True,
-                              metadata={"description": "committee code (mediators; their org is its org)"})
 
 
 class UserOut(Schema):
@@ -38,14 +28,6 @@ class UserOut(Schema):
         "description": "true after a reset: the user must change the password before anything else"})
     created_at = Instant(required=True)
 
-
-class PasswordIn(Schema):
-    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256),
-                             metadata={"description": "the new password: at least 10 characters, not the username, "
-                                                      "not a common password"})
-    current_password = fields.String(load_default=None, load_only=True, allow_none=True,
-                                     validate=validate.Length(max=256),
-                                     metadata={"description": "required when changing your own password"})
 
 
 class UserListArgs(PageArgs):
