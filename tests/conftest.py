@@ -126,6 +126,12 @@ def empty_tables() -> None:
 
 @pytest.fixture
 def client(app, db):
+    """The test client. The suite's one app context outlives requests, and with it `g`, where
+    Flask-Login keeps the signed-in user: an earlier test's user must not sign this one in."""
+    from flask import g
+
+    for key in ("_login_user", "csrf_token"):
+        g.pop(key, None)
     return app.test_client()
 
 

@@ -53,6 +53,7 @@ def init_app(app: Flask) -> None:
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer",
                                                        "description": "a token from POST /api/v1/auth/token"})
     from mediation.api import (
+        audit,
         auth,
         committees,
         deadlines,
@@ -66,7 +67,7 @@ def init_app(app: Flask) -> None:
     )
 
     for blp in (auth.blp, orgs.blp, committees.blp, users.blp, disputes.blp, parties.blp, events.blp, deadlines.blp,
-                notifications.blp, reports.stats_blp, reports.blp):
+                notifications.blp, reports.stats_blp, reports.blp, audit.blp):
         csrf.exempt(blp)  # bearer tokens, not cookies: no cross-site request can carry one
         api.register_blueprint(blp, url_prefix=PREFIX + blp.url_prefix)
     docs = app.blueprints["api-docs"]

@@ -7,13 +7,13 @@ broker's Redis (shared by every gunicorn worker) and fall back to memory while i
 """
 from __future__ import annotations
 
-from flask import current_app, request
-from flask_limiter.util import get_remote_address
+from flask import request
 from marshmallow import fields, validate
 
+from mediation import login_limits
 from mediation.api.blueprint import Blueprint
 from mediation.api.schemas import Instant, Schema
-from mediation.api.security import bearer_token
+from mediation.api.security import allowed_before_password_change, bearer_token
 from mediation.extensions import limiter
 from mediation.orgs import users
 
@@ -30,36 +30,20 @@ class TokenOut(Schema):
     expires_at = Instant(required=True)
 
 
-def _failed(response) -> bool:
-    """Only refused credentials count towards the limits."""
-    return response.status_code == 401
-
-
 def _username_key() -> str:
     """The username the body names (case-folded), read without ever raising."""
     try:
         body = request.get_json(silent=True)
     except Exception:  # an oversized body: the view answers 413, the limit needs a key all the same
         body = None
-    name = body.get("username") if isinstance(body, dict) else None
-    return "login-user:" + (name.strip().casefold() if isinstance(name, str) else "-")
-
-
-def _address_key() -> str:
-    return "login-address:" + (get_remote_address() or "-")
-
-
-def _per_username() -> str:
-    return current_app.config["LOGIN_FAILURES_PER_USERNAME"]
-
-
-def _per_address() -> str:
-    return current_app.config["LOGIN_FAILURES_PER_ADDRESS"]
+    return login_limits.username_key(body.get("username") if isinstance(body, dict) else None)
 
 
 @blp.route("/token", methods=["POST"])
-@limiter.shared_limit(_per_username, "login-username", key_func=_username_key, deduct_when=_failed)
-@limiter.shared_limit(_per_address, "login-address", key_func=_address_key, deduct_when=_failed)
+@limiter.shared_limit(login_limits.per_username, "login-username", key_func=_username_key,
+                      deduct_when=login_limits.failed)
+@limiter.shared_limit(login_limits.per_address, "login-address", key_func=login_limits.address_key,
+                      deduct_when=login_limits.failed_unknown)
 @blp.arguments(TokenRequest)
 @blp.response(200, TokenOut)
 @blp.errors(400, 401, 413, 422, 429)
@@ -68,9 +52,11 @@ def issue_token(body: dict):
     """Issues a bearer token for a username and password.
 
     After 5 failed attempts for one username within a minute, further attempts for it are
-    refused with 429 and `Retry-After`; successful logins are never limited.
+    refused with 429 and `Retry-After` (at most 60 s; then the right password works again);
+    successful logins are never limited. From one client address, 30 failures a minute for
+    usernames that name no active user are refused the same way.
     """
-    user = users.authenticate(body["username"], body["password"])
+    user = login_limits.authenticate(body["username"], body["password"])
     token, expires_at = users.issue_token(user)
     return {"token": token, "expires_at": expires_at}
 
@@ -78,6 +64,7 @@ def issue_token(body: dict):
 @blp.route("/token", methods=["DELETE"])
 @blp.response(204)
 @blp.errors(401)
+@allowed_before_password_change
 def revoke_token():
     """Revokes the token this request presents (logout)."""
     users.revoke_token(bearer_token() or "")

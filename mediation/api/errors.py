@@ -28,6 +28,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "bad_request": 400,
     "unauthorized": 401,
     "forbidden": 403,
+    "password_change_required": 403,
     "not_found": 404,
     "conflict": 409,
     "version_conflict": 409,

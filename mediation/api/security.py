@@ -5,7 +5,7 @@ from typing import Optional
 
 from flask import current_app, g, request
 
-from mediation.common.errors import Unauthorized
+from mediation.common.errors import PasswordChangeRequired, Unauthorized
 from mediation.models import User
 from mediation.orgs import users
 
@@ -33,3 +33,13 @@ def authenticate_request() -> None:
     if user is None:
         raise Unauthorized("unknown, expired or revoked token")
     g.actor = user
+    if user.must_change_password and not getattr(view, "_before_password_change", False):
+        raise PasswordChangeRequired("your password was reset: change it first "
+                                     "(POST /api/v1/users/{username}/password with current_password)",
+                                     username=user.username)
+
+
+def allowed_before_password_change(func):
+    """Marks a view a user whose password was reset may still call (changing it, signing out)."""
+    func._before_password_change = True
+    return func

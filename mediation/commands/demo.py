@@ -9,7 +9,7 @@ import sys
 import time
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from tqdm import tqdm
 
 from mediation.commands.base import fail
@@ -20,12 +20,21 @@ from mediation.common.errors import DomainError
 @click.option("--cases", default=400, show_default=True, type=click.IntRange(0, 1_000_000),
               help="How many disputes to add.")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already holds orgs or disputes.")
+@click.option("--embedded-only", is_flag=True,
+              help="Do nothing unless the database is the embedded default (no DATABASE_URL): `make run` "
+                   "passes it, so a configured database gets the demo only when asked (DEMO=1).")
 @click.option("--seed", default=None, type=int, help="Random seed, for a repeatable demo.")
 @click.option("--workers", default=None, type=click.IntRange(1, 64),
               help="Processes that live the disputes (default: the CPUs, for 5000 disputes or more).")
-def seed_demo_command(cases: int, if_empty: bool, seed: int | None, workers: int | None) -> None:
+def seed_demo_command(cases: int, if_empty: bool, embedded_only: bool, seed: int | None,
+                      workers: int | None) -> None:
     """Seeds a demo city: org tree, committees, users and N disputes across every state (演示数据)."""
     from demo.seed import DEMO_LOGINS, DEMO_PASSWORD, seed_demo
+
+    if embedded_only and not current_app.config.get("EMBEDDED_DATABASE"):
+        click.echo("seed-demo: nothing to do (DATABASE_URL is set: a configured database gets the demo, with its "
+                   "published password, only when asked: `DEMO=1 make run` or `flask --app wsgi seed-demo`)")
+        return
 
     started = time.perf_counter()
     with tqdm(total=cases, unit="case", desc="seed-demo", file=sys.stderr, dynamic_ncols=True,
@@ -46,10 +55,17 @@ def seed_demo_command(cases: int, if_empty: bool, seed: int | None, workers: int
 
 
 def demo_logins() -> tuple[str, list[tuple[str, str]]]:
-    """The demo password and (username, who) of the named demo accounts, for `make run`'s banner."""
-    from demo.seed import DEMO_LOGINS, DEMO_PASSWORD
+    """The demo password and (username, who) of the named demo accounts, for `make run`'s banner;
+    no accounts when the database holds none of them (no demo seeded there)."""
+    from sqlalchemy import func, select
 
-    return DEMO_PASSWORD, list(DEMO_LOGINS)
+    from demo.seed import DEMO_LOGINS, DEMO_PASSWORD
+    from mediation.extensions import db
+    from mediation.models import User
+
+    named = [u.lower() for u, _ in DEMO_LOGINS if u[0] != "("]
+    present = db.session.scalar(select(func.count()).select_from(User).where(func.lower(User.username).in_(named)))
+    return DEMO_PASSWORD, (list(DEMO_LOGINS) if present else [])
 
 
 def register(app: Flask) -> None:

@@ -175,13 +175,17 @@ def main() -> int:
 
     from mediation.commands.demo import demo_logins
 
-    password, logins = demo_logins()
+    with app.app_context():
+        password, logins = demo_logins()
 
     print(f"\n  人民调解案件管理系统 is running at http://{host}:{port}/", flush=True)
     print(f"  API: http://{host}:{port}/api/v1/docs   health: http://{host}:{port}/healthz", flush=True)
-    print(f"  demo logins (password {password}):", flush=True)
-    for username, what in logins:
-        print(f"    {username:<14} {what}", flush=True)
+    if logins:
+        print(f"  demo logins (password {password}):", flush=True)
+        for username, what in logins:
+            print(f"    {username:<14} {what}", flush=True)
+    else:
+        print("  no demo data here: create users with `flask --app wsgi users create`", flush=True)
     if not app.config.get("MAIL_SERVER"):
         print(f"  email goes to files under {app.config['MAIL_FILE_PATH']}/", flush=True)
     print("  A process that stops is started again; Ctrl-C stops everything.\n", flush=True)

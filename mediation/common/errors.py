@@ -38,6 +38,12 @@ class Unauthorized(DomainError):
     code = "unauthorized"
 
 
+class PasswordChangeRequired(DomainError):
+    """A reset password: every call but changing it (or signing out) is refused until it is changed."""
+
+    code = "password_change_required"
+
+
 class Conflict(DomainError):
     """A duplicate code, username or other unique value."""
 

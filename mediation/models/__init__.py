@@ -19,10 +19,11 @@ from mediation.models.job import JobRun
 from mediation.models.notification import Notification, PreparedMessage
 from mediation.models.org import OrgPolicy, OrgUnit
 from mediation.models.report import ReportSnapshot, ReportSubscription
-from mediation.models.user import ApiToken, User
+from mediation.models.user import ApiToken, AuditEntry, User, WebSession
 
 __all__ = [
-    "AccessLog", "Agreement", "ApiToken", "Assignment", "Base", "CalendarDay", "CaseCounter", "Committee", "Deadline", "Dispute",
-    "Event", "FollowUp", "JobRun", "MediationSession", "Notification", "OrgPolicy", "PreparedMessage", "OrgUnit", "Party", "PreventionRecord",
-    "ReportSnapshot", "ReportSubscription", "User", "utcnow",
+    "AccessLog", "Agreement", "ApiToken", "Assignment", "AuditEntry", "Base", "CalendarDay", "CaseCounter",
+    "Committee", "Deadline", "Dispute", "Event", "FollowUp", "JobRun", "MediationSession", "Notification",
+    "OrgPolicy", "OrgUnit", "Party", "PreparedMessage", "PreventionRecord", "ReportSnapshot", "ReportSubscription",
+    "User", "WebSession", "utcnow",
 ]

@@ -439,4 +439,4 @@ def _message_id(rows: list[Notification]) -> str:
     sender = str(current_app.config.get("MAIL_DEFAULT_SENDER") or "")
     domain = sender.rsplit("@", 1)[-1].strip("> ") if "@" in sender else "mediation.local"
     keys = ",".join(r.dedupe_key for r in rows)
-    return f"<notification-{rows[0].id}.{hashlib.sha1(keys.encode()).hexdigest()[:16]}@{domain}>"
+    return f"<notification-{rows[0].id}.{hashlib.sha1(keys.encode(), usedforsecurity=False).hexdigest()[:16]}@{domain}>"

@@ -10,6 +10,7 @@ from marshmallow import fields, validate
 
 from mediation.common.validation import Email, OneLine, Schema, Text, one_of
 from mediation.models.enums import COMMITTEE_KINDS, DISPUTE_TYPES, ORG_LEVELS, ROLES
+from mediation.orgs.passwords import password_problems
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.\-]{2,64}$"
 LOCALES = ("zh", "en")
@@ -43,8 +44,8 @@ class CommitteeIn(Schema):
 class UserIn(Schema):
     username = fields.String(required=True, validate=validate.Regexp(
         USERNAME_PATTERN, error="2–64 letters, digits, '.', '_' or '-'"))
-    password = fields.String(required=True, load_only=True, validate=validate.Length(
-        min=8, max=256, error="must be between {min} and {max} characters"))
+    password = fields.String(required=True, load_only=True, metadata={
+        "description": "at least 10 characters, not the username, not a common password (docs/security.md)"})
     display_name = Text(120, allow_none=True)
     email = Email(load_default=None, allow_none=True)
     role = one_of(ROLES, required=True)
@@ -52,3 +53,21 @@ class UserIn(Schema):
     committee = fields.String(load_default=None, allow_none=True,
                               metadata={"description": "committee code (mediators; their org is its org)"})
     locale = one_of(LOCALES, load_default="zh", metadata={"description": "zh (default) or en"})
+
+    @ma.validates_schema
+    def password_policy(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """The one password rule (orgs/passwords.py), which needs the username beside it."""
+        if "password" in data and (problems := password_problems(data["password"], data.get("username"))):
+            raise ma.ValidationError(problems, "password")
+
+
+class PasswordIn(Schema):
+    """POST /users/{username}/password: the checks against the policy and the current password are
+    the service's (orgs/users.py `set_password`), which knows whose password it is."""
+
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256),
+                             metadata={"description": "the new password: at least 10 characters, not the username, "
+                                                      "not a common password"})
+    current_password = fields.String(load_default=None, load_only=True, allow_none=True,
+                                     validate=validate.Length(max=256),
+                                     metadata={"description": "required when changing your own password"})

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from mediation.common import access
+from mediation.common import access, audit
 from mediation.common.errors import Conflict, NotFound, ValidationError
 from mediation.common.paging import paginate
 from mediation.common.validation import collect
@@ -46,8 +46,11 @@ def create_org(code: str, name: str, level: str, parent: Optional[str], actor: O
             session.add(org)
             session.flush()
             org.path = (parent_org.path if parent_org else "/") + f"{org.id}/"
+            audit.record(session, actor, "org.create", org.code, None,
+                         {"code": org.code, "name": org.name, "level": org.level,
+                          "parent": parent_org.code if parent_org else None})
     except IntegrityError:
-        raise Conflict(f"org code {code!r} is taken", field="code") from None
+        raise Conflict("this org code is not available; choose another", field="code") from None
     return org
 
 
@@ -85,8 +88,12 @@ def create_committee(code: str, name: str, org: str, kind: str, specialties: Opt
             committee = Committee(code=code, name=name, org_id=org_unit.id, kind=kind, specialties=specialties)
             session.add(committee)
             session.flush()
+            audit.record(session, actor, "committee.create", committee.code, None,
+                         {"code": committee.code, "name": committee.name, "org": org_unit.code, "kind": kind,
+                          "specialties": committee.specialties})
     except IntegrityError:
-        raise Conflict(f"committee code {code!r} is taken", field="code") from None
+        # one answer whether the code is used in the caller's scope or elsewhere
+        raise Conflict("this committee code is not available; choose another", field="code") from None
     return committee
 
 
@@ -111,4 +118,14 @@ def set_org_policy(code: str, values: dict[str, Any], actor: Optional[User] = No
 
     org = get_org(code, actor)
     access.require_manager(actor, org)
-    return set_policy(org, values)
+    with unit_of_work() as session:
+        before = org_policy_own(org)
+        described = set_policy(org, values)
+        audit.record(session, actor, "policy.set", org.code, before, described.get("own"))
+    return described
+
+
+def org_policy_own(org: OrgUnit) -> dict[str, Any]:
+    from mediation.disputes.policy import describe_policy
+
+    return dict(describe_policy(org).get("own") or {})

@@ -14,7 +14,7 @@ from typing import Any, Optional
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from mediation.common import access
+from mediation.common import access, audit
 from mediation.common.clock import isoformat, parse_week, period_bounds
 from mediation.common.clock import now as clock_now
 from mediation.common.errors import Conflict, NotFound, ValidationError
@@ -136,6 +136,8 @@ def add_subscription(org_code: str, email: str, actor: Optional[User]) -> dict[s
             row = ReportSubscription(org_id=org.id, email=address)
             session.add(row)
             session.flush()
+            audit.record(session, actor, "subscription.add", f"{org.code} {address}", None,
+                         {"id": row.id, "org": org.code, "email": address})
     except IntegrityError:
         raise Conflict(f"{address} already receives the weekly report of {org.code}", field="email") from None
     return subscription_dict(row, org)
@@ -166,6 +168,8 @@ def remove_subscription(subscription_id: int, actor: Optional[User]) -> None:
         org = session.get(OrgUnit, row.org_id) if row is not None else None
         if row is None or not access.org_in_scope(actor, org):
             raise NotFound("no such subscription")
+        audit.record(session, actor, "subscription.remove", f"{org.code} {row.email}",
+                     {"id": row.id, "org": org.code, "email": row.email}, None)
         session.delete(row)
 
 

@@ -55,7 +55,8 @@ def test_schemathesis_finds_no_server_error_and_no_drift(world, db, live_server,
     # path ids that exist, so requests reach the logic behind them instead of stopping at 404
     config = tmp_path / "schemathesis.toml"
     config.write_text(f'[parameters]\n"path.dispute_id" = {target.id}\n"path.notification_id" = {notice}\n'
-                      f'"path.subscription_id" = {subscription}\n"path.code" = "{world.v1.code}"\n')
+                      f'"path.subscription_id" = {subscription}\n"path.code" = "{world.v1.code}"\n'
+                      f'"path.username" = "{world.m1.username}"\n')
     db.session.commit()
     db.session.remove()  # the server's threads write; this one must hold no transaction open
     limiter.reset()

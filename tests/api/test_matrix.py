@@ -37,6 +37,7 @@ class Target:
     registered: Any      # a dispute that may be accepted
     notification: int    # "inside": the caller's own; "outside": another user's
     subscription: int
+    user: Any            # a mediator: m1b in v1 ("inside"), m3 in v3 ("outside")
 
 
 @pytest.fixture
@@ -45,13 +46,13 @@ def targets(world):
         return notify.create_notifications([{"recipient_id": user.id, "kind": "due_soon", "channel": "in_app",
                                              "dedupe_key": uniq("matrix:")}])[0]
 
-    def make(org, township, committee, owner) -> Target:
+    def make(org, township, committee, owner, user) -> Target:
         sub = weekly.add_subscription(township.code, f"{uniq('sub')}@example.org", None)["id"]
         return Target(org, township, committee, dispute_in("in_mediation", committee),
-                      dispute_in("registered", committee), notification(owner), sub)
+                      dispute_in("registered", committee), notification(owner), sub, user)
 
-    return {"inside": lambda actor: make(world.v1, world.t1, world.cv1, actor),
-            "outside": lambda actor: make(world.v3, world.t2, world.cv3, world.s_t2)}
+    return {"inside": lambda actor: make(world.v1, world.t1, world.cv1, actor, world.m1b),
+            "outside": lambda actor: make(world.v3, world.t2, world.cv3, world.s_t2, world.m3)}
 
 
 @dataclass
@@ -101,6 +102,14 @@ ROUTES: dict[str, Route] = {
                          mediator=(403, 403), supervisor=(201, 422), admin=(201, 201)),
     "GET /users": Route("GET", lambda t: "/users?per_page=200", mediator=(403, 403), supervisor=(200, 200),
                         listed=lambda b, t: t.org.code in {u["org"] for u in b["items"]}),
+    "POST /users/{username}/deactivate": Route("POST", lambda t: f"/users/{t.user.username}/deactivate",
+                                               mediator=(403, 403), supervisor=(200, 404)),
+    "POST /users/{username}/reactivate": Route("POST", lambda t: f"/users/{t.user.username}/reactivate",
+                                               mediator=(403, 403), supervisor=(200, 404)),
+    "POST /users/{username}/password": Route("POST", lambda t: f"/users/{t.user.username}/password",
+                                             lambda t, w: {"password": "Quiet-river-stone-7"},
+                                             mediator=(403, 403), supervisor=(200, 404)),
+    "GET /audit": Route("GET", lambda t: "/audit?per_page=200", mediator=(403, 403), supervisor=(403, 403)),
     "POST /disputes": Route("POST", lambda t: "/disputes",
                             lambda t, w: {"committee": t.committee.code, "dispute_type": "other",
                                           "source": "walk_in", "summary": "x", "parties": party_list()},
