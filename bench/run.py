@@ -372,7 +372,7 @@ def concurrent_rate(target: Callable, args_for: Callable[[int], tuple], workers:
 def service_transitions(url: str, broker: str, rounds: int, seconds: float) -> dict:
     import psycopg
 
-    with psycopg.connect(url) as conn:
+    with psycopg.connect(url.replace("+psycopg", "")) as conn:
         ids = [r[0] for r in conn.execute("SELECT id FROM dispute WHERE state = 'follow_up' ORDER BY id DESC LIMIT 800")]
     shares = [ids[i::8] for i in range(8)]
     sql_url = url.replace("+psycopg", "")
