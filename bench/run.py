@@ -307,7 +307,7 @@ def _app(url: str, broker: str):
     return create_app({"SQLALCHEMY_DATABASE_URI": url, "CELERY_BROKER_URL": broker, "MAIL_SERVER": None})
 
 
-def _service_worker(url: str, broker: str, ids: list[int], seconds: float, queue) -> None:
+def _service_worker(url: str, broker: str, ids: list[int], seconds: float, queue, barrier) -> None:
     from sqlalchemy import select
 
     from mediation.extensions import db
@@ -320,6 +320,7 @@ def _service_worker(url: str, broker: str, ids: list[int], seconds: float, queue
     with app.app_context():
         versions = dict(db.session.execute(select(Dispute.id, Dispute.version).where(Dispute.id.in_(ids))).all())
         db.session.remove()
+        barrier.wait()  # every process started and connected: the clock starts now
         stop = time.monotonic() + seconds
         while time.monotonic() < stop:
             dispute_id = ids[done % len(ids)]
@@ -336,11 +337,12 @@ def _service_worker(url: str, broker: str, ids: list[int], seconds: float, queue
     queue.put(done)
 
 
-def _sql_worker(url: str, ids: list[int], seconds: float, queue) -> None:
+def _sql_worker(url: str, ids: list[int], seconds: float, queue, barrier) -> None:
     import psycopg
 
     done = 0
     with psycopg.connect(url) as conn:
+        barrier.wait()
         stop = time.monotonic() + seconds
         while time.monotonic() < stop:
             dispute_id = ids[done % len(ids)]
@@ -358,15 +360,14 @@ def _sql_worker(url: str, ids: list[int], seconds: float, queue) -> None:
 
 def concurrent_rate(target: Callable, args_for: Callable[[int], tuple], workers: int, seconds: float) -> float:
     ctx = multiprocessing.get_context("spawn")
-    queue = ctx.Queue()
-    procs = [ctx.Process(target=target, args=(*args_for(i), seconds, queue)) for i in range(workers)]
-    started = time.perf_counter()
+    queue, barrier = ctx.Queue(), ctx.Barrier(workers, timeout=300)
+    procs = [ctx.Process(target=target, args=(*args_for(i), seconds, queue, barrier)) for i in range(workers)]
     for proc in procs:
         proc.start()
-    total = sum(queue.get(timeout=seconds + 120) for _ in procs)
+    total = sum(queue.get(timeout=seconds + 400) for _ in procs)
     for proc in procs:
         proc.join(30)
-    return total / (time.perf_counter() - started)
+    return total / seconds
 
 
 def service_transitions(url: str, broker: str, rounds: int, seconds: float) -> dict:
