@@ -55,6 +55,6 @@ class OrgPolicy(Base):
     max_extension_days: Mapped[Optional[int]]
     max_extensions: Mapped[Optional[int]]
     follow_up_days: Mapped[Optional[int]]
-    remind_before_days: Mapped[Optional[list]] = mapped_column(JSON)
+    remind_before_days: Mapped[Optional[list]] = mapped_column(JSON(none_as_null=True))  # None → SQL NULL
     supervisor_after_days: Mapped[Optional[int]]
     day_count: Mapped[Optional[str]] = mapped_column(String(16))

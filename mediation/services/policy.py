@@ -87,5 +87,9 @@ def set_policy(org: OrgUnit, values: dict[str, Any]) -> dict[str, Any]:
         row = session.get(OrgPolicy, org.id) or OrgPolicy(org_id=org.id)
         for key, value in clean.items():
             setattr(row, key, value)
-        session.add(row)
+        if all(getattr(row, key) is None for key in KEYS):  # nothing of its own: inherited throughout
+            if row in session:
+                session.delete(row)
+        else:
+            session.add(row)
     return describe_policy(org)
