@@ -70,7 +70,16 @@ ENV_KEYS = {
     "RATELIMIT_STORAGE_URI": str,
     "LOGIN_FAILURES_PER_USERNAME": str,
     "LOGIN_FAILURES_PER_ADDRESS": str,
+    "DATABASE_POOL_SIZE": int,
+    "DATABASE_MAX_OVERFLOW": int,
+    "DATABASE_POOL_TIMEOUT": float,
+    "DATABASE_POOL_RECYCLE": int,
 }
+
+# SQLAlchemy's connection pool per process, from the environment (docs/performance.md, "Connection
+# pooling"): each gunicorn process holds up to POOL_SIZE + MAX_OVERFLOW connections.
+POOL_KEYS = {"DATABASE_POOL_SIZE": "pool_size", "DATABASE_MAX_OVERFLOW": "max_overflow",
+             "DATABASE_POOL_TIMEOUT": "pool_timeout", "DATABASE_POOL_RECYCLE": "pool_recycle"}
 
 
 def load(app, test_config: dict | None = None) -> None:
@@ -103,6 +112,12 @@ def load(app, test_config: dict | None = None) -> None:
     else:  # nothing is lost: messages are written to files under instance/outbox/
         app.config["MAIL_BACKEND"] = "file"
         app.config.setdefault("MAIL_FILE_PATH", str(Path(app.instance_path) / "outbox"))
+    if uri.startswith("postgresql"):
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        for key, option in POOL_KEYS.items():
+            if app.config.get(key) is not None:
+                options.setdefault(option, app.config[key])
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if uri.startswith("sqlite"):
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
