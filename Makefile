@@ -24,17 +24,17 @@ migrate: $(STAMP)
 # DATABASE_URL / CELERY_BROKER_URL say otherwise. Ctrl-C stops all of them.
 run: migrate
 	@$(FLASK) seed-demo --if-empty --cases $(DEMO_CASES)
-	@exec $(BIN)/python -m mediation.runner
+	@exec $(BIN)/python -m mediation.infra.runner
 
 # The whole suite. TEST_DATABASE_URL=postgresql://… runs it on PostgreSQL (CI does both).
 test: $(STAMP)
 	@$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	@$(BIN)/ruff check mediation workflows tests bench
+	@$(BIN)/ruff check mediation workflows demo tools tests bench migrations wsgi.py worker.py
 
 diagram: $(STAMP)
-	@$(BIN)/python -m workflows.draw docs/workflow.svg
+	@$(BIN)/python -m tools.draw_workflow docs/workflow.svg
 
 # Every scenario of issue 14 against its baseline on a dedicated database (created and dropped by the
 # bench), gunicorn as the README runs it, wrk at 32 connections; exits 1 when a goal is missed.

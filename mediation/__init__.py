@@ -1,7 +1,6 @@
 """People's-mediation (人民调解) case management: the Flask application factory."""
 from __future__ import annotations
 
-
 from flask import Flask
 
 
@@ -12,9 +11,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     config.load(app, test_config)
 
-    from mediation import commands, database, health, logs
-    from mediation.celery_app import celery_init_app
+    from mediation import commands, health
     from mediation.extensions import babel, csrf, limiter, login_manager, mail, migrate
+    from mediation.infra import database, logs
+    from mediation.infra.celery_app import celery_init_app
 
     logs.init_app(app)
     database.init_app(app)

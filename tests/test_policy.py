@@ -4,10 +4,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from mediation.common.errors import ValidationError
+from mediation.disputes.policy import DEFAULTS, KEYS, describe_policy, effective_policy, set_policy
 from mediation.extensions import db
 from mediation.models import OrgPolicy
-from mediation.services.errors import ValidationError
-from mediation.services.policy import DEFAULTS, KEYS, describe_policy, effective_policy, set_policy
 from tests.core_helpers import DAY, T0, open_deadlines, reach, register, step
 
 

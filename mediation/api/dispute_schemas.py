@@ -8,11 +8,22 @@ from marshmallow import fields, validate
 
 import workflows
 from mediation.api.schemas import Day, Instant, Money, PageArgs, Schema, one_of
-from mediation.models.enums import (AGREEMENT_FORMS, DISPUTE_TYPES, FOLLOW_UP_METHODS, PARTY_KINDS,
-                                    PARTY_ROLES, PERFORMANCE, PREVENTION_KINDS, REFERRALS, REJECT_REASONS,
-                                    RISK_LEVELS, SESSION_MODES, SOURCES)
-from mediation.services.personal import mask_id_number, mask_phone
-from mediation.services.transitions import allowed_triggers
+from mediation.common.personal import mask_id_number, mask_phone
+from mediation.disputes.triggers import allowed_triggers
+from mediation.models.enums import (
+    AGREEMENT_FORMS,
+    DISPUTE_TYPES,
+    FOLLOW_UP_METHODS,
+    PARTY_KINDS,
+    PARTY_ROLES,
+    PERFORMANCE,
+    PREVENTION_KINDS,
+    REFERRALS,
+    REJECT_REASONS,
+    RISK_LEVELS,
+    SESSION_MODES,
+    SOURCES,
+)
 
 STANDARD = workflows.get("standard")
 

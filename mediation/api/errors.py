@@ -17,7 +17,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from mediation.services.errors import DomainError
+from mediation.common.errors import DomainError
 
 log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"

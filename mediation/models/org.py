@@ -28,14 +28,14 @@ class OrgUnit(Base):
     path: Mapped[str] = mapped_column(String(400), default="")
     depth: Mapped[int] = mapped_column(Integer, default=0)
 
-    parent: Mapped[Optional["OrgUnit"]] = relationship(remote_side=[id])
+    parent: Mapped[Optional[OrgUnit]] = relationship(remote_side=[id])
 
     @property
     def ancestor_ids(self) -> list[int]:
         """Ids from the root down to and including this org."""
         return [int(x) for x in self.path.strip("/").split("/") if x]
 
-    def contains(self, other: "OrgUnit") -> bool:
+    def contains(self, other: OrgUnit) -> bool:
         """True when `other` is this org or lies in its subtree."""
         return other.path.startswith(self.path)
 

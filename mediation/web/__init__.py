@@ -15,11 +15,12 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from mediation.common.clock import isoformat
+from mediation.common.errors import Unauthorized
+from mediation.disputes import cases
 from mediation.extensions import db, limiter, login_manager
 from mediation.models import User
-from mediation.services import disputes, users
-from mediation.services.clock import isoformat
-from mediation.services.errors import Unauthorized
+from mediation.orgs import users
 
 bp = Blueprint("web", __name__)
 
@@ -83,7 +84,7 @@ def logout():
 def home():
     """The landing page: the disputes the signed-in user may see, newest first."""
     page = request.args.get("page", 1, type=int)
-    listing = disputes.list_disputes(current_user, page=page, per_page=50)
+    listing = cases.list_disputes(current_user, page=page, per_page=50)
     return render_template("web/home.html", listing=listing)
 
 

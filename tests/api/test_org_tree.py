@@ -75,7 +75,7 @@ def test_policy_inherited_and_own(world, as_user):
 def test_a_policy_value_set_back_to_inherited_keeps_the_reminders_going(world, as_user):
     """`PUT …/policy {"remind_before_days": null}` stores absence, not a JSON null the scan trips over."""
     from mediation.models import Notification, OrgPolicy
-    from mediation.services import reminders
+    from mediation.notifications import reminders
     from tests.live import open_deadline, registered, rows
 
     admin = as_user(world.admin)

@@ -1,0 +1,1 @@
+"""Shared helpers every area uses: the clock, paging, domain errors, personal data, scope."""
