@@ -322,8 +322,8 @@ def _service_worker(url: str, broker: str, ids: list[int], seconds: float, queue
 
     from mediation.extensions import db
     from mediation.models import Dispute
-    from mediation.services import transitions
-    from mediation.services.errors import DomainError
+    from mediation.disputes import triggers as transitions
+    from mediation.common.errors import DomainError
 
     app = _app(url, broker)
     done = 0
@@ -409,7 +409,7 @@ def stats_and_reports(url: str, app: str, token: str, repeat: int) -> list[dict]
     GROUP BY over the same period's events (each timed alternately, medians)."""
     import psycopg
 
-    from mediation.services.clock import now
+    from mediation.common.clock import now
 
     today = now().astimezone().date()
     out = []
@@ -449,7 +449,7 @@ def reminder_scan(url: str, broker: str, wanted: int) -> dict:
     from sqlalchemy import text
 
     from mediation.extensions import db
-    from mediation.services import reminders
+    from mediation.notifications import reminders
 
     app = _app(url, broker)
     with app.app_context():
@@ -491,7 +491,7 @@ def email_delivery(url: str, broker: str, services: Services, env: dict, workdir
 
     from bench.noop_worker import COUNTER
     from mediation.extensions import db
-    from mediation.services import notify
+    from mediation.notifications import notify
 
     sink_port = 8125
     sink = services.start([str(BIN / "python"), "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{sink_port}",

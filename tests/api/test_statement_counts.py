@@ -11,6 +11,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import event
 
+from mediation.disputes import cases
 from mediation.extensions import db
 from tests.factories import dispute_in, fire, make_dispute
 
@@ -47,9 +48,7 @@ def _rich(world, n: int) -> list:
     for _ in range(n):
         d = dispute_in("follow_up", world.cv1)
         d = fire(d, "record_follow_up", performance="partial")
-        from mediation.services import disputes
-
-        disputes.record_prevention(d.id, {"kind": "civil_to_criminal", "people": 2}, actor=None)
+        cases.record_prevention(d.id, {"kind": "civil_to_criminal", "people": 2}, actor=None)
         made.append(d)
     return made
 
