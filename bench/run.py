@@ -320,10 +320,10 @@ def _app(url: str, broker: str):
 def _service_worker(url: str, broker: str, ids: list[int], seconds: float, queue, barrier) -> None:
     from sqlalchemy import select
 
+    from mediation.common.errors import DomainError
+    from mediation.disputes import triggers as transitions
     from mediation.extensions import db
     from mediation.models import Dispute
-    from mediation.disputes import triggers as transitions
-    from mediation.common.errors import DomainError
 
     app = _app(url, broker)
     done = 0

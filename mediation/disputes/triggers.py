@@ -285,7 +285,7 @@ def fire_trigger(dispute_id: int, trigger: str, *, version: Any, actor: Optional
     when = parse_time(occurred_at, "occurred_at", fields, default=now)
     if fields:
         raise ValidationError(fields)
-    with unit_of_work() as session:
+    with unit_of_work(keep_loaded=True) as session:  # the response shows the dispute as committed
         dispute = load_dispute(dispute_id, actor, for_update=True)
         ensure_may_act(actor, dispute)
         if dispute.version != version:
