@@ -29,7 +29,7 @@ def paginate(query, page: int = 1, per_page: int = 50) -> dict[str, Any]:
             .limit(EXACT_UP_TO + 1).subquery())
     total = db.session.scalar(select(func.count()).select_from(rows)) or 0
     if total > EXACT_UP_TO:
-        out["total"] = max(EXACT_UP_TO + 1, offset + len(items))
+        out["total"] = max(EXACT_UP_TO + 1, offset + len(items) if items else 0)  # rows seen, at least
         out["total_exact"] = False
     else:
         out["total"] = total
