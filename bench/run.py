@@ -123,12 +123,15 @@ class Scenario:
     missing: Optional[str] = None  # why it could not be measured
 
 
+MAX_DURATION = 60  # --max-duration
+
+
 def run_wrk(scenario: Scenario, url: str, duration: int, workdir: Path) -> dict:
     """One wrk run. A run that completes fewer than 4 requests per connection is run again 3× longer
-    (up to 60 s), so that a slow request is measured rather than cut off at the end of the run."""
+    (up to MAX_DURATION), so that a slow request is measured rather than cut off at the end of the run."""
     result = _wrk_once(scenario, url, duration, workdir)
-    while result["requests"] < 4 * CONNECTIONS and duration < 60:
-        duration = min(duration * 3, 60)
+    while result["requests"] < 4 * CONNECTIONS and duration < MAX_DURATION:
+        duration = min(duration * 3, MAX_DURATION)
         result = _wrk_once(scenario, url, duration, workdir)
     return result
 
@@ -574,12 +577,16 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--broker", default="redis://127.0.0.1:6379/6", help="a DEDICATED Redis db: flushed")
     parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--max-duration", type=int, default=60,
+                        help="longest rerun of a scenario that completed too few requests")
     parser.add_argument("--port", type=int, default=8121)
     parser.add_argument("--reuse", action="store_true", help="keep an already seeded database (development)")
     parser.add_argument("--keep", action="store_true", help="do not drop the database at the end")
     parser.add_argument("--only", default="http,service,stats,reminders,email,seed",
                         help="comma-separated parts to run")
     args = parser.parse_args(argv)
+    global MAX_DURATION
+    MAX_DURATION = args.max_duration
     only = set(args.only.split(","))
     url = args.database.replace("postgresql+psycopg://", "postgresql://")
     sa_url = url.replace("postgresql://", "postgresql+psycopg://")
