@@ -1,6 +1,6 @@
 """Writes lived case files in bulk: ids reserved per batch, rows copied (PostgreSQL COPY) or executemany.
 
-The rows are the case files' own (see demo_casefile), numbered gap-free per committee and year
+The rows are the case files' own (see demo/casefile.py), numbered gap-free per committee and year
 under the case counters' row locks, exactly as intake numbers them one at a time.
 """
 from __future__ import annotations

@@ -6,8 +6,8 @@ property, expropriation, consumer, land) at county level, their mediators and su
 disputes received over the past year and lived to today through every state and outcome.
 
 How it stays fast and true at once: each dispute is lived in memory by the services' own rules
-(`demo_casefile.CaseFile`: the workflow definition's `fire` with the same facts and guards, the
-same effects and deadline arithmetic), then written in bulk (`demo_bulk`: COPY on PostgreSQL).
+(`demo/casefile.py`: the very step of mediation/disputes/effects.py, with the same facts, guards,
+effects and deadline arithmetic), then written in bulk (`demo/bulk.py`: COPY on PostgreSQL).
 Batches are lived in forked worker processes when there are many; the main process numbers the
 cases, gives the ids and writes, all in one transaction. tests/test_demo_replay.py replays sampled
 histories through `fire_trigger` and compares the rows field by field.
@@ -47,7 +47,7 @@ DEMO_LOGINS: list[tuple[str, str]] = [(username, what) for username, _, _, _, wh
 ]
 BATCH = 2000  # disputes lived and written together (bounded memory; one COPY per table and batch)
 PARALLEL_FROM = 5000  # below this many disputes, worker processes cost more than they save
-SUSPEND_KEYS_FROM = 20000  # from this many, PostgreSQL checks the foreign keys once at the end (demo_bulk)
+SUSPEND_KEYS_FROM = 20000  # from this many, PostgreSQL checks the foreign keys once at the end (demo/bulk.py)
 MAX_CASES = 1_000_000
 
 

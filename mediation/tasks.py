@@ -10,7 +10,7 @@ from mediation.infra import jobs
 log = logging.getLogger(__name__)
 
 
-# -- deadline reminders, supervisor escalation, risk alerts (issue 4) ----------------------------------
+# -- deadline reminders, supervisor escalation, risk alerts ----------------------------------
 @shared_task(name=jobs.SCAN_REMINDERS)
 def scan_reminders(now: str | None = None) -> dict:
     """Beat job: creates the due reminders and escalations and queues their delivery (notifications/reminders.py)."""
@@ -35,7 +35,7 @@ def deliver_notifications(self, notification_ids: list[int]) -> dict:
     return report.as_dict()
 
 
-# -- weekly Fengqiao reports (issue 5) ---------------------------------------------------------
+# -- weekly Fengqiao reports ---------------------------------------------------------
 @shared_task(name=jobs.SEND_WEEKLY_REPORTS)
 def send_weekly_reports(now: str | None = None) -> dict:
     """Monday beat job: the previous ISO week's report to every org with subscribers."""

@@ -1,4 +1,4 @@
-"""The JSON REST API (/api/v1): thin resources over the services (API.md is the contract).
+"""The JSON REST API (/api/v1): thin resources over the services (docs/api.md; the OpenAPI document is the contract).
 
 One module per resource group, each a flask-smorest Blueprint; the OpenAPI 3 document at
 /api/v1/openapi.json is generated from the schemas that validate the requests, and people read
@@ -45,7 +45,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("OPENAPI_SWAGGER_UI_URL", PREFIX + DOCS_ASSETS)
     app.config.setdefault("API_SPEC_OPTIONS", {
         "security": [{"bearerAuth": []}],
-        "info": {"description": "The public contract of the people's-mediation case system (API.md). "
+        "info": {"description": "The public contract of the people's-mediation case system. "
                                 "Every refusal reads {\"error\": {\"code\", \"message\", \"details\"}}."},
         "servers": [{"url": "/"}],
     })

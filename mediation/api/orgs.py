@@ -39,7 +39,7 @@ def _days(low: int = 1) -> fields.Integer:
 
 
 class PolicyValues(Schema):
-    """An org's policy keys (DESIGN.md, Deadlines); null clears an own value so it is inherited."""
+    """An org's policy keys (docs/deadlines.md); null clears an own value so it is inherited."""
 
     acceptance_days = _days()
     mediation_days = _days()

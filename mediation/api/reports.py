@@ -1,6 +1,6 @@
 """Fengqiao statistics and weekly reports: /stats, /reports/weekly, /reports/subscriptions.
 
-The figures are computed by services/statistics.py and services/weekly.py (imported inside the
+The figures are computed by reports/statistics.py and reports/weekly.py (imported inside the
 views); their answers are passed through as they are, the schemas below document them.
 """
 from __future__ import annotations
@@ -12,9 +12,10 @@ from flask import jsonify
 from marshmallow import fields, validate
 
 from mediation.api.blueprint import ID, Blueprint
-from mediation.api.schemas import YEARS, Day, PageArgs, Schema, page_of
+from mediation.api.schemas import Day, PageArgs, Schema, page_of
 from mediation.api.security import current_actor
 from mediation.common.clock import WEEK_RE, parse_week
+from mediation.common.validation import YEARS
 
 stats_blp = Blueprint("stats", __name__, url_prefix="/stats", description="Fengqiao statistics (枫桥经验统计)")
 blp = Blueprint("reports", __name__, url_prefix="/reports", description="Weekly reports and their subscribers")
@@ -73,7 +74,7 @@ def _rate() -> fields.Float:
 
 
 class StatsOut(Schema):
-    """The figures of DESIGN.md (Fengqiao statistics) for an org's subtree and a period of days."""
+    """The Fengqiao figures (docs/metrics.md) for an org's subtree and a period of days."""
 
     org = fields.String(required=True)
     date_from = fields.String(required=True, data_key="from")

@@ -1,4 +1,4 @@
-"""Command line: `flask --app wsgi …` (API.md, Command line), one module per area."""
+"""Command line: `flask --app wsgi …` (docs/api.md, Command line), one module per area."""
 from __future__ import annotations
 
 from flask import Flask

@@ -1,52 +1,20 @@
-"""Deadlines: opened, met, moved and cancelled as the workflow moves (DESIGN.md, Deadlines)."""
+"""Deadlines: opened, met, moved and cancelled as the workflow moves (docs/deadlines.md)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Optional
 
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
 from mediation.common import access
-from mediation.common.clock import local_date, local_midnight
 from mediation.common.clock import now as clock_now
 from mediation.common.paging import paginate
-from mediation.disputes.policy import CONFIRMATION_DAYS
-from mediation.disputes.workdays import WorkingCalendar, add_days
 from mediation.models import Deadline, Dispute, User
 
 
 def open_deadlines(dispute: Dispute, kind: Optional[str] = None) -> list[Deadline]:
     return [d for d in dispute.deadlines if d.status == "open" and (kind is None or d.kind == kind)]
-
-
-def open_deadline(dispute: Dispute, kind: str, start: datetime, days: int, policy: dict[str, Any],
-                  calendar: Optional[WorkingCalendar] = None, day_count: Optional[str] = None) -> Deadline:
-    """Adds an open deadline `days` after `start`, counted as the policy says."""
-    due = add_days(start, days, day_count or policy["day_count"], calendar)
-    deadline = Deadline(kind=kind, due_at=due, status="open")
-    dispute.deadlines.append(deadline)
-    return deadline
-
-
-def open_follow_up(dispute: Dispute, agreed_at: datetime, performance_due: Optional[date], policy: dict[str, Any],
-                   calendar: Optional[WorkingCalendar] = None) -> Deadline:
-    """回访期限: the end of the day `performance_due + follow_up_days` (Asia/Shanghai), or, without a
-    due date, `agreed_at + follow_up_days`; counted as the policy says (calendar or working days)."""
-    days = policy["follow_up_days"]
-    if performance_due is None:
-        return open_deadline(dispute, "follow_up", agreed_at, days, policy, calendar)
-    last_day = local_date(add_days(local_midnight(performance_due), days, policy["day_count"], calendar))
-    deadline = Deadline(kind="follow_up", due_at=local_midnight(last_day + timedelta(days=1)), status="open")
-    dispute.deadlines.append(deadline)
-    return deadline
-
-
-def open_confirmation_window(dispute: Dispute, agreed_at: datetime) -> Deadline:
-    """Judicial confirmation: 30 calendar days from the agreement, fixed by law (art. 33)."""
-    deadline = Deadline(kind="confirmation", due_at=agreed_at + timedelta(days=CONFIRMATION_DAYS), status="open")
-    dispute.deadlines.append(deadline)
-    return deadline
 
 
 def meet(dispute: Dispute, kind: str, at: datetime) -> Optional[Deadline]:

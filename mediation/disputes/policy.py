@@ -1,4 +1,4 @@
-"""Deadline policy per org, inherited down the tree (DESIGN.md, Deadlines)."""
+"""Deadline policy per org, inherited down the tree (docs/deadlines.md)."""
 from __future__ import annotations
 
 from typing import Any

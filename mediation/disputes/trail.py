@@ -1,6 +1,6 @@
 """The trail of a dispute (事件记录): which kind each entry is, and the access records.
 
-DESIGN.md ("Kinds of events") names three kinds, told apart by the event's `trigger`:
+docs/events.md names three kinds, told apart by the event's `trigger`:
 transitions (the workflow's triggers and `register`), records (edits, sessions, prevention and
 follow-up records: no state change, but part of the record) and access records (`reveal`: personal
 data shown in full; `download`: a document with full ID numbers). Access records are never counted

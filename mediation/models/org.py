@@ -44,7 +44,7 @@ class OrgUnit(Base):
 
 
 class OrgPolicy(Base):
-    """An org's own deadline policy values; None means inherited from the parent (DESIGN.md)."""
+    """An org's own deadline policy values; None means inherited from the parent (docs/deadlines.md)."""
 
     __tablename__ = "org_policy"
     __table_args__ = (CheckConstraint("day_count IS NULL OR " + enum_check("day_count", DAY_COUNTS), name="day_count"),)

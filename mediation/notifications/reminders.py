@@ -126,7 +126,7 @@ class _Statements:
     # -- policy, folded into SQL ------------------------------------------------------------------
     def _by_policy(self, key: str, expression: Callable[[Any], ColumnElement]) -> ColumnElement:
         """CASE over the handling org's path: `expression(value)` for the nearest org (itself or an
-        ancestor) that sets `key`, else for the default (policy inheritance, DESIGN.md)."""
+        ancestor) that sets `key`, else for the default (policy inheritance, docs/deadlines.md)."""
         column = getattr(OrgPolicy, key)
         rows = db.session.execute(select(OrgUnit.path, column).join(OrgPolicy, OrgPolicy.org_id == OrgUnit.id)
                                   .where(column.is_not(None)).order_by(OrgUnit.depth.desc(), OrgUnit.id)).all()

@@ -1,4 +1,4 @@
-"""Fengqiao statistics (枫桥经验统计): the figures of DESIGN.md for an org scope and a period of days.
+"""Fengqiao statistics (枫桥经验统计): the figures of docs/metrics.md for an org scope and a period of days.
 
 Every figure is one SQL aggregate over the append-only Events (PreventionRecord for `prevented`,
 Deadline rows for `overdue_open`), counted by `occurred_at` — when a thing happened, not when it
@@ -277,9 +277,9 @@ def without_jit() -> None:
 
 
 def compute(org: OrgUnit, date_from: date, date_to: date) -> dict[str, Any]:
-    """Every figure of DESIGN.md for scope `org` and the days [date_from, date_to] (Asia/Shanghai).
+    """Every figure of docs/metrics.md for scope `org` and the days [date_from, date_to] (Asia/Shanghai).
 
-    Beyond the figures DESIGN.md names, `by_level` splits the conclusions by the level of the
+    Beyond the headline figures, `by_level` splits the conclusions by the level of the
     committee that concluded them (village, township, county and above).
     """
     lo, hi = period_bounds(date_from, date_to)

@@ -173,10 +173,11 @@ def subscribers(org: OrgUnit) -> list[dict[str, Any]]:
                                      .order_by(User.id))
     for user in supervisors:
         if user.email:
-            out.setdefault(user.email.strip().lower(), {"recipient_id": user.id, "address": user.email.strip()})
+            out.setdefault(user.email.strip().lower(), {"recipient_id": user.id, "address": user.email.strip(),
+                                                        "locale": "en" if (user.locale or "").startswith("en") else "zh"})
     for address in db.session.scalars(select(ReportSubscription.email).where(ReportSubscription.org_id == org.id)
                                       .order_by(ReportSubscription.id)):
-        out.setdefault(address.lower(), {"recipient_id": None, "address": address})
+        out.setdefault(address.lower(), {"recipient_id": None, "address": address, "locale": "zh"})
     return list(out.values())
 
 
@@ -193,16 +194,25 @@ def send_weekly(org_code: str, week: str, at: Optional[datetime] = None) -> int:
     """Queues the week's report to each subscriber of the org; returns how many were new.
 
     One email Notification per subscriber with dedupe key `weekly:<org>:<week>:<address>`, so each
-    subscriber gets it at most once per org and week, however often this runs.
+    subscriber gets it at most once per org and week, however often this runs. The message is
+    rendered here, once per language, before the rows are queued: delivery only sends it.
     """
+    from mediation.reports.weekly_email import prepare_weekly_email  # lazily: charts and spreadsheets
+
     org = tree.get_org(org_code, None)
     now = at or clock_now()
     snapshot = ensure_snapshot(org, week, now)
+    people = subscribers(org)
+    if not people:
+        return 0
+    previous = ensure_snapshot(org, previous_week_of(week), now)
+    prepared = {locale: prepare_weekly_email(snapshot, previous, org, locale)
+                for locale in sorted({s["locale"] for s in people})}
     with unit_of_work() as session:
         rows = [{"recipient_id": s["recipient_id"], "address": s["address"], "kind": "weekly_report",
                  "channel": "email", "dedupe_key": jobs.weekly_key(org.code, week, s["address"]),
-                 "payload": {"snapshot_id": snapshot.id}}
-                for s in subscribers(org)]
+                 "payload": {"snapshot_id": snapshot.id, "prepared_id": prepared[s["locale"]]}}
+                for s in people]
         created = notify.create_notifications(rows)
         if created:
             snapshot = session.get(ReportSnapshot, snapshot.id)

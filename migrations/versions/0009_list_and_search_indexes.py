@@ -1,7 +1,7 @@
 """Indexes for the lists' order and filters, and the bigram search behind `q` (issue 14)
 
 Revision ID: 0009
-Revises: 0005_policy_null
+Revises: 0006_prepared_message
 Create Date: 2026-12-02 01:00:00.000000
 
 - dispute (received_at, id), (committee_id, received_at, id), (state, received_at, id): the
@@ -17,7 +17,7 @@ Create Date: 2026-12-02 01:00:00.000000
 from alembic import op
 
 revision = '0009'
-down_revision = '0005_policy_null'
+down_revision = '0006_prepared_message'
 branch_labels = None
 depends_on = None
 
