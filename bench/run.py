@@ -25,6 +25,7 @@ import multiprocessing
 import os
 import random
 import re
+import shutil
 import signal
 import statistics
 import subprocess
@@ -585,6 +586,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--only", default="http,service,stats,reminders,email,seed",
                         help="comma-separated parts to run")
     args = parser.parse_args(argv)
+    if "http" in args.only and shutil.which("wrk") is None:
+        sys.exit("make bench needs wrk (Debian: apt-get install wrk)")
     global MAX_DURATION
     MAX_DURATION = args.max_duration
     only = set(args.only.split(","))
