@@ -581,6 +581,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--max-duration", type=int, default=60,
                         help="longest rerun of a scenario that completed too few requests")
     parser.add_argument("--port", type=int, default=8121)
+    parser.add_argument("--match", default="", help="only the HTTP scenarios whose name contains this "
+                        "(the baselines always run)")
     parser.add_argument("--reuse", action="store_true", help="keep an already seeded database (development)")
     parser.add_argument("--keep", action="store_true", help="do not drop the database at the end")
     parser.add_argument("--only", default="http,service,stats,reminders,email,seed",
@@ -628,6 +630,7 @@ def main(argv: Optional[list[str]] = None) -> int:
                       for u in (CITY, COUNTY, VILLAGE)}
             cookie = web_cookie(app_url, CITY)
             scenarios = build_scenarios(url, app_url, tokens, cookie)
+            scenarios = scenarios[:2] + [s for s in scenarios[2:] if args.match in s.name]
             print(f"HTTP: {len(scenarios)} scenarios × {args.rounds} rounds × {args.duration} s, "
                   f"{CONNECTIONS} connections, interleaved", flush=True)
             http_scenarios(scenarios, {"app": app_url, "baseline": base_url}, args.rounds, args.duration, workdir)

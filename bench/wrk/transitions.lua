@@ -32,7 +32,9 @@ end
 function request()
   last = mine[math.random(#mine)]
   local body = last.body:gsub("{version}", tostring(last.version))
-  return wrk.format("POST", last.path, {["Content-Type"] = "application/json"}, body)
+  local headers = {["Content-Type"] = "application/json"}
+  for name, value in pairs(wrk.headers) do headers[name] = value end  -- -H (the bearer token) too
+  return wrk.format("POST", last.path, headers, body)
 end
 
 function response(status, headers, body)
