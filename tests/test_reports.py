@@ -154,7 +154,8 @@ def test_send_weekly_reaches_supervisors_and_added_addresses_once(world):
                                    .where(Notification.dedupe_key.startswith(f"weekly:{world.t1.code}:"))))
     assert sorted(r.dedupe_key for r in rows) == sorted([f"weekly:{world.t1.code}:{WEEK}:chief@bureau.example",
                                                          f"weekly:{world.t1.code}:{WEEK}:{world.s_t1.email.lower()}"])
-    snapshot = db.session.scalar(select(ReportSnapshot).where(ReportSnapshot.org_id == world.t1.id))
+    snapshot = db.session.scalar(select(ReportSnapshot).where(ReportSnapshot.org_id == world.t1.id,
+                                                              ReportSnapshot.week == WEEK))
     prepared = db.session.scalar(select(PreparedMessage).where(PreparedMessage.key == f"weekly:{world.t1.code}:{WEEK}:zh"))
     assert all(r.channel == "email" and r.payload == {"snapshot_id": snapshot.id, "prepared_id": prepared.id}
                for r in rows)  # both read Chinese: one message rendered for both

@@ -17,6 +17,7 @@ from mediation.common.personal import id_number_problem, normalise_id_number, no
 from mediation.common.validation import Day, Instant, Money, Schema, Text, WholeNumber, one_of
 from mediation.models.enums import (
     AGREEMENT_FORMS,
+    DAY_COUNTS,
     DISPUTE_TYPES,
     FOLLOW_UP_METHODS,
     PARTY_KINDS,
@@ -118,6 +119,39 @@ class SessionIn(Schema):
 class PreventionIn(Schema):
     kind = one_of(PREVENTION_KINDS, required=True)
     people = WholeNumber(1, 100000, required=True)
+
+
+# -- the deadline policy of an org (docs/deadlines.md) ------------------------------------------
+class Thresholds(fields.List):
+    """Reminder thresholds: a non-empty list of whole days between 1 and 60, judged as a whole."""
+
+    MESSAGE = "must be a non-empty list of whole days between 1 and 60"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(fields.Integer(), **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[int]:
+        if (not isinstance(value, list) or not 1 <= len(value) <= 10
+                or not all(isinstance(x, int) and not isinstance(x, bool) and 0 < x <= 60 for x in value)):
+            raise ma.ValidationError(self.MESSAGE)
+        return sorted(set(value), reverse=True)
+
+
+def _days(low: int = 1) -> fields.Integer:
+    return WholeNumber(low, 365, allow_none=True)
+
+
+class PolicyValues(Schema):
+    """An org's own policy values; null clears one, so it is inherited again."""
+
+    acceptance_days = _days()
+    mediation_days = _days()
+    max_extension_days = _days()
+    max_extensions = _days(0)
+    follow_up_days = _days()
+    remind_before_days = Thresholds(allow_none=True)
+    supervisor_after_days = _days(0)
+    day_count = one_of(DAY_COUNTS, allow_none=True)
 
 
 # -- each trigger's payload ----------------------------------------------------------------------

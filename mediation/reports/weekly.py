@@ -6,7 +6,6 @@ read the stored figures. A week not yet over is computed fresh each time and not
 """
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from typing import Any, Optional
 
@@ -17,6 +16,7 @@ from mediation.common import access
 from mediation.common.clock import isoformat, parse_week, period_bounds
 from mediation.common.clock import now as clock_now
 from mediation.common.errors import Conflict, NotFound, ValidationError
+from mediation.common.validation import load
 from mediation.extensions import db
 from mediation.infra import jobs
 from mediation.infra.database import unit_of_work
@@ -24,8 +24,7 @@ from mediation.models import OrgUnit, ReportSnapshot, ReportSubscription, User
 from mediation.notifications import notify
 from mediation.orgs import tree
 from mediation.reports import statistics
-
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+from mediation.reports.schemas import SubscriptionIn
 
 
 def _week_bounds(week: Any) -> tuple:
@@ -116,15 +115,9 @@ def subscription_dict(row: ReportSubscription, org: OrgUnit) -> dict[str, Any]:
 def add_subscription(org_code: str, email: str, actor: Optional[User]) -> dict[str, Any]:
     """Adds an address to an org's weekly report (admin, or supervisor within scope)."""
     access.require_manager(actor)
-    fields: dict[str, list[str]] = {}
-    if not isinstance(org_code, str) or not org_code:
-        fields["org"] = ["is required"]
-    address = email.strip().lower() if isinstance(email, str) else ""
-    if not EMAIL_RE.match(address) or len(address) > 255:
-        fields["email"] = ["is not an email address"]
-    if fields:
-        raise ValidationError(fields)
-    org = tree.get_org(org_code, actor)
+    clean = load(SubscriptionIn(), {"org": org_code, "email": email})
+    address = clean["email"].lower()
+    org = tree.get_org(clean["org"], actor)
     access.require_manager(actor, org)
     try:
         with unit_of_work() as session:
