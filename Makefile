@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FLASK := $(BIN)/flask --app wsgi
 DEMO_CASES ?= 400
+BENCH_CASES ?= 1000000
 
 .PHONY: run test test-pg test-sqlite install migrate lint audit diagram bench clean
 
@@ -41,6 +42,12 @@ lint: $(STAMP)
 
 diagram: $(STAMP)
 	@$(BIN)/python -m tools.draw_workflow docs/workflow.svg
+
+# Every scenario of issue 14 against its baseline on a dedicated database (created and dropped by the
+# bench), gunicorn as the README runs it, wrk at 32 connections; exits 1 when a goal is missed.
+# `make bench BENCH_CASES=100000` for a quicker run; BENCH_ARGS="--rounds 5 --duration 10" etc.
+bench: $(STAMP)
+	@$(BIN)/python -m bench.run --cases $(BENCH_CASES) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -61,6 +61,11 @@ class Config:
     PROXY_COUNT = 0  # reverse proxies in front of the app whose X-Forwarded-* headers are trusted
     PASSWORD_MIN_LENGTH = 10
     JSON_AS_ASCII = False
+    # SQLAlchemy's connection pool per process on PostgreSQL (docs/performance.md, "Connection pooling")
+    DATABASE_POOL_SIZE = 5
+    DATABASE_MAX_OVERFLOW = 10
+    DATABASE_POOL_TIMEOUT = 30.0
+    DATABASE_POOL_RECYCLE = 1800
 
 
 ALIASES = {"DATABASE_URL": "SQLALCHEMY_DATABASE_URI"}
@@ -95,6 +100,11 @@ def from_environment(app, environ=None) -> None:
         target = ALIASES.get(key, key)
         app.config[target] = _cast(key, raw, getattr(Config, target, None))
     app.config.from_prefixed_env("MEDIATION")  # values parsed as JSON when they are JSON
+
+# SQLAlchemy's connection pool per process, from the environment (docs/performance.md, "Connection
+# pooling"): each gunicorn process holds up to POOL_SIZE + MAX_OVERFLOW connections.
+POOL_KEYS = {"DATABASE_POOL_SIZE": "pool_size", "DATABASE_MAX_OVERFLOW": "max_overflow",
+             "DATABASE_POOL_TIMEOUT": "pool_timeout", "DATABASE_POOL_RECYCLE": "pool_recycle"}
 
 
 def load(app, test_config: dict | None = None) -> None:
@@ -132,6 +142,12 @@ def load(app, test_config: dict | None = None) -> None:
         app.config.setdefault("MAIL_FILE_PATH", str(Path(app.instance_path) / "outbox"))
     if uri.startswith("sqlite:///") and ":memory:" not in uri and "mode=memory" not in uri:
         instance.ensure_private_file(uri[len("sqlite:///"):].split("?", 1)[0])  # owner-only, before SQLite makes it
+    if uri.startswith("postgresql"):
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        for key, option in POOL_KEYS.items():
+            if app.config.get(key) is not None:
+                options.setdefault(option, app.config[key])
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if uri.startswith("sqlite"):
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})

@@ -211,12 +211,22 @@ def _foreign_keys() -> list[tuple]:
                   for fk in inspector.get_foreign_keys(table))
 
 
+def _indexes() -> dict[str, list]:
+    from sqlalchemy import inspect
+
+    inspector = inspect(_db.session.connection())
+    return {t: sorted((i["name"], str(i.get("expressions") or i["column_names"])) for i in inspector.get_indexes(t))
+            for t in ("dispute", "party")}
+
+
 def test_foreign_keys_suspended_for_a_big_load_are_back_and_bite(db):
     before = _foreign_keys()
     assert len(before) >= 10
+    indexes = _indexes()
     result = seed_demo(cases=40, seed=8, at=AT, suspend_keys_from=1)
     assert sum(result.states.values()) == 40
     assert _foreign_keys() == before
+    assert _indexes() == indexes  # the search indexes (PostgreSQL) dropped for the load are back
     with pytest.raises(IntegrityError), _db.session.begin_nested():
         _db.session.add(Deadline(dispute_id=10**9, kind="acceptance", due_at=AT, status="open"))
         _db.session.flush()

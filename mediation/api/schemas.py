@@ -43,10 +43,15 @@ class PageArgs(Schema):
 
 
 def page_of(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
-    """The list envelope `{items, total, page, per_page}` around `item_schema`."""
+    """The list envelope `{items, total, page, per_page}` around `item_schema` (and `total_exact: false`
+    when `total` is only a lower bound: docs/api-notes.md)."""
     return type(name, (ma.Schema,), {
         "items": fields.List(fields.Nested(item_schema), required=True),
-        "total": fields.Integer(required=True),
+        "total": fields.Integer(required=True, metadata={
+            "description": "exact up to 10,000; beyond that a lower bound, and `total_exact` is false"}),
+        "total_exact": fields.Boolean(metadata={
+            "description": "present and false only when `total` is a lower bound (more than 10,000 rows "
+                           "match): no page counts a million rows. Absent means exact."}),
         "page": fields.Integer(required=True),
         "per_page": fields.Integer(required=True),
     })

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from typing import Any, Optional
 
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from mediation.common import access
 from mediation.common.clock import now as clock_now
@@ -49,8 +50,9 @@ def list_deadlines(actor: Optional[User], status: Optional[str] = None, org: Opt
     from mediation.orgs.tree import get_committee, get_org
 
     at = at or clock_now()
+    # the board shows each deadline's case number: its dispute comes with the same SELECT
     query = (select(Deadline).join(Dispute, Deadline.dispute_id == Dispute.id)
-             .where(access.disputes_clause(actor)))
+             .options(contains_eager(Deadline.dispute)).where(access.disputes_clause(actor)))
     if status in (None, "", "open"):
         query = query.where(Deadline.status == "open")
     elif status == "due_soon":

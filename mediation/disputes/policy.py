@@ -41,8 +41,18 @@ RANGES: dict[str, tuple[int, int]] = {  # whole-number keys: (lowest, highest)
 
 
 def effective_policy(org: OrgUnit) -> dict[str, Any]:
-    """The values in force at `org`: its own, else the nearest ancestor's, else the default."""
-    return describe_policy(org)["effective"]
+    """The values in force at `org`: its own, else the nearest ancestor's, else the default (one
+    SELECT: every transition asks)."""
+    ids = org.ancestor_ids or [org.id]
+    rows = {p.org_id: p for p in db.session.scalars(select(OrgPolicy).where(OrgPolicy.org_id.in_(ids)))}
+    effective = dict(DEFAULTS)
+    for org_id in ids:  # root first, so nearer orgs override
+        row = rows.get(org_id)
+        for key in KEYS if row is not None else ():
+            value = getattr(row, key)
+            if value is not None:
+                effective[key] = value
+    return effective
 
 
 def describe_policy(org: OrgUnit) -> dict[str, Any]:

@@ -46,7 +46,7 @@ def fire_trigger(dispute_id: int, trigger: str, *, version: Any, actor: Optional
     if not isinstance(version, int) or isinstance(version, bool):
         raise ValidationError({"version": ["is required (the version you read)"]})
     when = load(WhenIn(), {"occurred_at": occurred_at})["occurred_at"] or now
-    with unit_of_work() as session:
+    with unit_of_work(keep_loaded=True) as session:  # the response shows the dispute as committed
         dispute = load_dispute(dispute_id, actor, for_update=True)
         ensure_may_act(actor, dispute)
         if dispute.version != version:

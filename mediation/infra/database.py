@@ -54,11 +54,13 @@ def is_postgres() -> bool:
 
 
 @contextmanager
-def unit_of_work() -> Iterator[Session]:
+def unit_of_work(keep_loaded: bool = False) -> Iterator[Session]:
     """One service call, one transaction: commits at the end, rolls back on any error.
 
     Nested use joins the outer unit. Callbacks registered with `after_commit` run only once the
-    outermost unit has committed (that is where tasks are queued).
+    outermost unit has committed (that is where tasks are queued). `keep_loaded`: the objects stay
+    loaded after the commit instead of expiring, for a service that returns what it locked and
+    wrote (a transition's response shows the dispute as committed, without reading it again).
     """
     session = db.session()
     depth = session.info.get("uow_depth", 0)
@@ -74,14 +76,17 @@ def unit_of_work() -> Iterator[Session]:
     token = _write_intent.set(True)
     session.info["uow_depth"] = 1
     session.info["after_commit"] = []
+    expire_on_commit = session.expire_on_commit
     try:
         yield session
+        session.expire_on_commit = expire_on_commit and not keep_loaded
         session.commit()
     except BaseException:
         session.rollback()
         session.info["after_commit"] = []
         raise
     finally:
+        session.expire_on_commit = expire_on_commit
         session.info["uow_depth"] = 0
         _write_intent.reset(token)
     callbacks, session.info["after_commit"] = session.info["after_commit"], []

@@ -41,6 +41,12 @@ class CaseCounter(Base):
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
 
 
+# PostgreSQL only, created by migration 0011 (expression indexes the models do not declare):
+# GIN indexes on `text_bigrams(party.name)` and `text_bigrams(case_number || ' ' || summary)`, the
+# bigram search behind the dispute list's `q`.
+SEARCH_INDEXES = ("ix_party_name_bigrams", "ix_dispute_text_bigrams")
+
+
 class Dispute(Base):
     __tablename__ = "dispute"
     __table_args__ = (
@@ -54,6 +60,10 @@ class Dispute(Base):
         # number itself is unique, and CaseCounter keeps each committee's numbers gap-free.
         Index("ix_dispute_committee_state", "committee_id", "state"),
         Index("ix_dispute_intake_received", "intake_org_id", "received_at"),
+        # The list's order, newest first: the whole scope, one committee, one state (migration 0011).
+        Index("ix_dispute_received", "received_at", "id"),
+        Index("ix_dispute_committee_received", "committee_id", "received_at", "id"),
+        Index("ix_dispute_state_received", "state", "received_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -213,41 +213,52 @@ def _overdue_at_end(org: OrgUnit, end: datetime):
     A deadline was open at `end` when it is still open or was met/cancelled at or after `end`
     (met_at/cancelled_at carry the occurred_at of the event that closed it). Its due date then is
     its current one unless an `extend` after `end` moved it: that event's payload keeps
-    `due_before`. The handling committee then is the org of the dispute's first event at or after
-    `end` (an escalation's event carries the committee it left), or the current one. Confirmation
+    `due_before`. The handling committee then is the org of the dispute's first escalation at or
+    after `end` (its event carries the committee it left), or the current one. Confirmation
     windows lapse rather than go overdue. Returns a UNION ALL of two disjoint selects of
     (id, due_before): deadlines whose current due date already lies before `end`, found through
-    the status/met_at/cancelled_at indexes, and mediation deadlines extended since `end`.
+    the status/met_at/cancelled_at indexes, and mediation deadlines extended since `end`; then
+    the handling org of all of them in one pass (a window over their events since `end`).
     """
-    nxt = aliased(Event)
-    org_then = (select(nxt.org_id).where(nxt.dispute_id == Deadline.dispute_id, nxt.occurred_at >= end,
-                                         trail.counted(nxt.trigger))
-                .order_by(nxt.occurred_at, nxt.id).limit(1).correlate(Deadline).scalar_subquery())
-    org_now = (select(Committee.org_id).join(Dispute, Dispute.committee_id == Committee.id)
-               .where(Dispute.id == Deadline.dispute_id).correlate(Deadline).scalar_subquery())
-    in_scope = func.coalesce(org_then, org_now).in_(_in_scope(org))
     # a deadline falls due after it opens, except a follow-up whose performance date was set before
     # the agreement itself: it must not count before its agreement existed (one index probe)
     first_agreement = (select(func.min(Agreement.agreed_at)).where(Agreement.dispute_id == Deadline.dispute_id)
                        .correlate(Deadline).scalar_subquery())
     opened = case((Deadline.kind == "follow_up", first_agreement < end), else_=True)
     due_before = _due_before(end)
-    already_due = (select(Deadline.id, due_before.label("due_before"))
+    already_due = (select(Deadline.id, Deadline.dispute_id, due_before.label("due_before"))
                    .where(or_(and_(Deadline.status == "open", Deadline.due_at < end),
                               and_(Deadline.met_at >= end, Deadline.due_at < end),
                               and_(Deadline.cancelled_at >= end, Deadline.due_at < end)),
-                          Deadline.kind != "confirmation", opened, in_scope))
+                          Deadline.kind != "confirmation", opened))
     # disputes received before `end` and extended since: only they can hold a deadline open at `end`
     # whose due date moved after it
     extended_since = (select(Event.dispute_id).join(Dispute, Dispute.id == Event.dispute_id)
                       .where(Event.trigger == "extend", Event.occurred_at >= end, Dispute.received_at < end))
-    extended = (select(Deadline.id, due_before.label("due_before"))
+    extended = (select(Deadline.id, Deadline.dispute_id, due_before.label("due_before"))
                 .where(Deadline.kind == "mediation", Deadline.due_at >= end,
                        Deadline.dispute_id.in_(extended_since),
                        # (not the indexed form: the dispute ids of the extensions are what to look up)
                        func.coalesce(Deadline.met_at, Deadline.cancelled_at, end) >= end,
-                       _as_instant(due_before) < _instant_param(end), in_scope))
-    return already_due.union_all(extended)
+                       _as_instant(due_before) < _instant_param(end)))
+    candidates = already_due.union_all(extended).cte("overdue_candidates")
+    # The handling org at `end`, for all candidates at once (no look-up per row). Only an escalation
+    # moves a dispute to another committee, and its event carries the org it left: so the org at
+    # `end` is that of the dispute's first escalation at or after `end` (the same as its first
+    # event's of any kind then), else its committee's org now. Escalations are few: one pass over
+    # them through ix_event_trigger_occurred.
+    ranked = (select(Event.dispute_id, Event.org_id,
+                     func.row_number().over(partition_by=Event.dispute_id,
+                                            order_by=(Event.occurred_at, Event.id)).label("rank"))
+              .where(Event.trigger == "escalate", Event.occurred_at >= end,
+                     Event.dispute_id.in_(select(candidates.c.dispute_id)))
+              .subquery())
+    org_then = select(ranked.c.dispute_id, ranked.c.org_id).where(ranked.c.rank == 1).subquery()
+    return (select(candidates.c.id, candidates.c.due_before)
+            .join(Dispute, Dispute.id == candidates.c.dispute_id)
+            .join(Committee, Committee.id == Dispute.committee_id)
+            .outerjoin(org_then, org_then.c.dispute_id == candidates.c.dispute_id)
+            .where(func.coalesce(org_then.c.org_id, Committee.org_id).in_(_in_scope(org))))
 
 
 def overdue_open(org: OrgUnit, end: datetime) -> int:

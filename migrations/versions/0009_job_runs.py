@@ -3,14 +3,14 @@
 time of the last email delivery (/healthz)
 
 Revision ID: 0009_job_runs
-Revises: 0006_data_protection
+Revises: 0008_data_protection
 Create Date: 2026-12-02 01:00:00.000000
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0009_job_runs'
-down_revision = '0006_data_protection'
+down_revision = '0008_data_protection'
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """Accounts: usernames unique regardless of case, forced password change, web sessions, audit of administration
 
-Revision ID: 0007_accounts
+Revision ID: 0010_accounts
 Revises: 0009_job_runs
 Create Date: 2026-12-02 00:50:00.000000
 
@@ -10,7 +10,7 @@ upgrade then stops and names them, so an administrator renames one first (nothin
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0007_accounts'
+revision = '0010_accounts'
 down_revision = '0009_job_runs'
 branch_labels = None
 depends_on = None

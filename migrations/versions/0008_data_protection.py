@@ -1,7 +1,7 @@
 """Personal data at rest: party ID and phone numbers encrypted, blind indexes, the access log
 
-Revision ID: 0006_data_protection
-Revises: 0008_trail
+Revision ID: 0008_data_protection
+Revises: 0007_trail
 Create Date: 2026-12-02 01:00:00.000000
 
 Existing plaintext values are encrypted under the active data key (DATA_KEYS, else
@@ -12,8 +12,8 @@ back.
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0006_data_protection'
-down_revision = '0008_trail'
+revision = '0008_data_protection'
+down_revision = '0007_trail'
 branch_labels = None
 depends_on = None
 

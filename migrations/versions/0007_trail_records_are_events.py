@@ -2,7 +2,7 @@
 policy keys max_backdate_days / max_prevention_people; events for the existing sessions and
 prevention records
 
-Revision ID: 0008_trail
+Revision ID: 0007_trail
 Revises: 0006_prepared_message
 Create Date: 2026-12-02 00:45:00.000000
 
@@ -13,7 +13,7 @@ recorded for), as do the sessions (dated when they were held).
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0008_trail'
+revision = '0007_trail'
 down_revision = '0006_prepared_message'
 branch_labels = None
 depends_on = None
