@@ -1,7 +1,6 @@
 """People's-mediation (人民调解) case management: the Flask application factory."""
 from __future__ import annotations
 
-
 from flask import Flask
 
 
@@ -12,16 +11,17 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     config.load(app, test_config)
 
-    from mediation import commands, database, health, logs
+    from mediation import commands, database, headers, health, i18n, logs
     from mediation.celery_app import celery_init_app
-    from mediation.extensions import babel, csrf, limiter, login_manager, mail, migrate
+    from mediation.extensions import csrf, limiter, login_manager, mail, migrate
 
     logs.init_app(app)
     database.init_app(app)
     from mediation.extensions import db
 
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
-    babel.init_app(app)
+    i18n.init_app(app)
+    headers.init_app(app)
     mail.init_app(app)
     limiter.init_app(app)
     csrf.init_app(app)
@@ -32,6 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     api.init_app(app)
     web.init_app(app)
+    headers.relax_for_swagger_ui(app)
     commands.init_app(app)
     return app
 

@@ -1,0 +1,1 @@
+"""What every area shares: the names of codes, and other small common parts."""
