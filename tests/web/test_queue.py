@@ -113,7 +113,7 @@ def test_a_page_costs_the_same_statements_whatever_its_size(world, db):
 
 
 def test_queue_page_paginated_and_marked(world, queue_world, client):
-    for i in range(25):
+    for _ in range(25):
         received(30, world.cv2)
     client.post("/login", data={"username": world.m2.username, "password": PASSWORD})
     for key in ("_login_user", "_flask_babel"):
