@@ -33,7 +33,7 @@ i18n: $(STAMP)
 	@$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_pgettext:1c,2 --no-location --sort-output \
 		--project mediation -o $(TRANSLATIONS)/messages.pot .
 	@$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching \
-		--width 120 --ignore-obsolete
+		--width 120 --ignore-obsolete --ignore-pot-creation-date
 	@$(MAKE) -s translations
 
 migrate: $(STAMP) $(MO)
@@ -43,17 +43,17 @@ migrate: $(STAMP) $(MO)
 # DATABASE_URL / CELERY_BROKER_URL say otherwise. Ctrl-C stops all of them.
 run: migrate
 	@$(FLASK) seed-demo --if-empty --cases $(DEMO_CASES)
-	@exec $(BIN)/python -m mediation.runner
+	@exec $(BIN)/python -m mediation.infra.runner
 
 # The whole suite. TEST_DATABASE_URL=postgresql://… runs it on PostgreSQL (CI does both).
 test: $(STAMP) $(MO)
 	@$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	@$(BIN)/ruff check mediation workflows tests bench
+	@$(BIN)/ruff check mediation workflows demo tools tests bench migrations wsgi.py worker.py
 
 diagram: $(STAMP)
-	@$(BIN)/python -m workflows.draw docs/workflow.svg
+	@$(BIN)/python -m tools.draw_workflow docs/workflow.svg
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -6,7 +6,7 @@ the app context.
     celery -A worker worker -Q reports --pool solo -n reports@%h
     celery -A worker beat
 
-(`make run` starts exactly these; one worker per queue, so a slow report never delays a reminder.)
+(`make run` starts exactly these; the queues and their pools are named in mediation/infra/jobs.py.)
 """
 from mediation import create_app
 

@@ -47,10 +47,10 @@ def baseline_scan(at: datetime) -> int:
     """What the scan would be as one service call per deadline: the loop the set-based scan replaces."""
     from sqlalchemy import select
 
+    from mediation.disputes.policy import effective_policy
     from mediation.extensions import db
     from mediation.models import Deadline, User
-    from mediation.services import notify
-    from mediation.services.policy import effective_policy
+    from mediation.notifications import notify
 
     created = 0
     for deadline in db.session.scalars(select(Deadline).where(Deadline.status == "open")):
@@ -121,10 +121,10 @@ def main() -> None:
     from sqlalchemy import func, select, text
 
     from mediation import create_app
+    from mediation.common.clock import now
     from mediation.extensions import db
     from mediation.models import Deadline, Dispute, Notification
-    from mediation.services import reminders
-    from mediation.services.clock import now
+    from mediation.notifications import reminders
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "CELERY_DISABLED": True, "MAIL_SERVER": None})
     with app.app_context():

@@ -115,8 +115,8 @@ def run_command(url: str, cases: int, seed: int) -> dict:
 
 def run_baseline(url: str, cases: int, seed: int) -> dict:
     """Bulk path and service-layer replay for the same `cases` histories, in-process."""
-    from mediation.services.demo import seed_demo
-    from mediation.services.demo_replay import replay
+    from demo.seed import seed_demo
+    from tests.replay import replay
 
     app = _app(url)
     with app.app_context():

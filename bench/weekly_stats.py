@@ -350,10 +350,10 @@ def main() -> None:
     with app.app_context():
         from sqlalchemy import func, select, text
 
+        from mediation.common.clock import parse_week, period_bounds, previous_week
         from mediation.extensions import db
         from mediation.models import Dispute, Event, OrgUnit
-        from mediation.services import statistics
-        from mediation.services.clock import parse_week, period_bounds, previous_week
+        from mediation.reports import statistics
 
         have = 0
         if args.reuse:

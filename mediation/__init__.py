@@ -11,9 +11,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     config.load(app, test_config)
 
-    from mediation import commands, database, headers, health, i18n, logs
-    from mediation.celery_app import celery_init_app
+    from mediation import commands, headers, health, i18n
     from mediation.extensions import csrf, limiter, login_manager, mail, migrate
+    from mediation.infra import database, logs
+    from mediation.infra.celery_app import celery_init_app
 
     logs.init_app(app)
     database.init_app(app)

@@ -43,7 +43,7 @@ class Config:
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True  # Redis down: count in this process until it is back
     RATELIMIT_SWALLOW_ERRORS = True  # a rate-limit storage failure never fails a request
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_FAILURES_PER_USERNAME = "5/minute"  # API.md: the 6th attempt within a minute → 429
+    LOGIN_FAILURES_PER_USERNAME = "5/minute"  # the 6th failed attempt within a minute → 429 (docs/api.md)
     LOGIN_FAILURES_PER_ADDRESS = "30/minute"
     JSON_AS_ASCII = False
     SESSION_COOKIE_SECURE = False  # True behind HTTPS: cookies only over TLS

@@ -9,7 +9,7 @@ from mediation.extensions import db
 
 def broker_status() -> str:
     """"ok" or "down", at once: one connection attempt, no retries (tasks_seam.broker_connection)."""
-    from mediation.tasks_seam import broker_connection
+    from mediation.infra.tasks_seam import broker_connection
 
     if current_app.extensions.get("celery") is None:
         return "down"

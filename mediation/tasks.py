@@ -5,48 +5,49 @@ import logging
 
 from celery import shared_task
 
+from mediation.infra import jobs
+
 log = logging.getLogger(__name__)
 
 
-# -- deadline reminders, supervisor escalation, risk alerts (issue 4) ----------------------------------
-@shared_task(name="mediation.scan_reminders")
+# -- deadline reminders, supervisor escalation, risk alerts ----------------------------------
+@shared_task(name=jobs.SCAN_REMINDERS)
 def scan_reminders(now: str | None = None) -> dict:
-    """Beat job: creates the due reminders and escalations and queues their delivery (services.reminders)."""
-    from mediation.services import reminders
-    from mediation.services.clock import parse_instant
+    """Beat job: creates the due reminders and escalations and queues their delivery (notifications/reminders.py)."""
+    from mediation.common.clock import parse_instant
+    from mediation.notifications import reminders
 
     return reminders.scan(parse_instant(now) if now else None).as_dict()
 
 
-@shared_task(name="mediation.deliver_notifications", bind=True, max_retries=None)
+@shared_task(name=jobs.DELIVER_NOTIFICATIONS, bind=True, max_retries=None)
 def deliver_notifications(self, notification_ids: list[int]) -> dict:
     """Sends the pending email notifications among the ids; transient failures retry with exponential
-    backoff (services.mailer decides what is transient and when a row has failed for good)."""
-    from mediation.services import mailer
-
-    report = mailer.deliver_many(notification_ids)
+    backoff (notifications/delivery.py decides what is transient and when a row has failed for good)."""
+    from mediation.notifications import delivery
+    report = delivery.deliver_many(notification_ids)
     if report.retry:
-        if self.request.retries >= mailer.max_attempts():
+        if self.request.retries >= delivery.max_attempts():
             log.warning("giving up on %d notification(s) for now; they stay pending and the next reminder "
                         "scan queues them again", len(report.retry))
         else:
-            raise self.retry(args=[report.retry], countdown=mailer.retry_delay(self.request.retries))
+            raise self.retry(args=[report.retry], countdown=delivery.retry_delay(self.request.retries))
     return report.as_dict()
 
 
-# -- weekly Fengqiao reports (issue 5) ---------------------------------------------------------
-@shared_task(name="mediation.send_weekly_reports")
+# -- weekly Fengqiao reports ---------------------------------------------------------
+@shared_task(name=jobs.SEND_WEEKLY_REPORTS)
 def send_weekly_reports(now: str | None = None) -> dict:
     """Monday beat job: the previous ISO week's report to every org with subscribers."""
-    from mediation.services.clock import parse_instant
-    from mediation.services.reports import send_previous_week
+    from mediation.common.clock import parse_instant
+    from mediation.reports.weekly import send_previous_week
 
     return send_previous_week(at=parse_instant(now) if now else None)
 
 
-@shared_task(name="mediation.send_weekly_report")
+@shared_task(name=jobs.SEND_WEEKLY_REPORT)
 def send_weekly_report(org_code: str, week: str) -> int:
     """One org's weekly report to its subscribers (idempotent per subscriber, org and week)."""
-    from mediation.services.reports import send_weekly
+    from mediation.reports.weekly import send_weekly
 
     return send_weekly(org_code, week)

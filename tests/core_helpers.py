@@ -12,11 +12,11 @@ from typing import Any, Optional
 import pytest
 from sqlalchemy import select
 
+from mediation.common.clock import LOCAL
+from mediation.common.errors import DomainError
+from mediation.disputes import cases
 from mediation.extensions import db
 from mediation.models import Base, Committee, Dispute, Event, User
-from mediation.services import disputes
-from mediation.services.clock import LOCAL
-from mediation.services.errors import DomainError
 from tests import factories
 
 UTC = UTC
@@ -89,11 +89,11 @@ def reach(state: str, committee: Committee, received_at: datetime = T0, extra: t
 
 
 def reload(dispute: Dispute | int) -> Dispute:
-    return disputes.load_dispute(dispute if isinstance(dispute, int) else dispute.id)
+    return cases.load_dispute(dispute if isinstance(dispute, int) else dispute.id)
 
 
 def events(dispute: Dispute | int) -> list[Event]:
-    return disputes.list_events(dispute if isinstance(dispute, int) else dispute.id)
+    return cases.list_events(dispute if isinstance(dispute, int) else dispute.id)
 
 
 def open_deadlines(dispute: Dispute, kind: Optional[str] = None) -> list:
@@ -139,11 +139,10 @@ def refused(dispute_id: int, call: Callable[[], Any], code: str, reason: Optiona
 def try_fire(dispute: Dispute, trigger: str, *, version: Any = None, when: Any = None, actor: Optional[User] = None,
              payload: Optional[dict] = None, at: datetime = NOW) -> Callable[[], Any]:
     """A deferred raw `fire_trigger` call (no default payloads), for `refused`."""
-    from mediation.services import transitions
-
+    from mediation.disputes import triggers
     dispute_id, current = dispute.id, dispute.version
     occurred = when if when is not None else dispute.last_event_at + HOUR
-    return lambda: transitions.fire_trigger(dispute_id, trigger, version=current if version is None else version,
+    return lambda: triggers.fire_trigger(dispute_id, trigger, version=current if version is None else version,
                                             actor=actor, occurred_at=occurred, payload=payload or {}, at=at)
 
 

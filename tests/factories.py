@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, Optional
 
+from mediation.disputes import cases, triggers
 from mediation.models import Committee, Dispute, OrgUnit, User
-from mediation.services import disputes, orgs, transitions, users
+from mediation.orgs import tree, users
 
 _seq = itertools.count(1)
 PASSWORD = "S3cure-pass-word"
@@ -35,17 +36,17 @@ class World:
 def make_world() -> World:
     """city > county > (t1 > v1, v2), (t2 > v3); committees cv1 cv2 cv3 ct1 cco cmed; users."""
     w = World()
-    city = orgs.create_org(uniq("CT"), "测试市", "city", None)
-    county = orgs.create_org(uniq("CO"), "测试县", "county", city.code)
-    t1 = orgs.create_org(uniq("TA"), "甲镇", "township", county.code)
-    t2 = orgs.create_org(uniq("TB"), "乙镇", "township", county.code)
-    v1 = orgs.create_org(uniq("VA"), "一村", "village", t1.code)
-    v2 = orgs.create_org(uniq("VB"), "二村", "village", t1.code)
-    v3 = orgs.create_org(uniq("VC"), "三村", "village", t2.code)
+    city = tree.create_org(uniq("CT"), "测试市", "city", None)
+    county = tree.create_org(uniq("CO"), "测试县", "county", city.code)
+    t1 = tree.create_org(uniq("TA"), "甲镇", "township", county.code)
+    t2 = tree.create_org(uniq("TB"), "乙镇", "township", county.code)
+    v1 = tree.create_org(uniq("VA"), "一村", "village", t1.code)
+    v2 = tree.create_org(uniq("VB"), "二村", "village", t1.code)
+    v3 = tree.create_org(uniq("VC"), "三村", "village", t2.code)
     w.orgs.update(city=city, county=county, t1=t1, t2=t2, v1=v1, v2=v2, v3=v3)
     for key, org in [("cv1", v1), ("cv2", v2), ("cv3", v3), ("ct1", t1), ("cco", county)]:
-        w.committees[key] = orgs.create_committee(uniq("C"), f"{org.name}人民调解委员会", org.code, "people", [])
-    w.committees["cmed"] = orgs.create_committee(uniq("P"), "医疗纠纷人民调解委员会", county.code, "professional",
+        w.committees[key] = tree.create_committee(uniq("C"), f"{org.name}人民调解委员会", org.code, "people", [])
+    w.committees["cmed"] = tree.create_committee(uniq("P"), "医疗纠纷人民调解委员会", county.code, "professional",
                                                  ["medical"])
 
     def user(key: str, role: str, org: Optional[OrgUnit] = None, committee: Optional[Committee] = None) -> None:
@@ -84,7 +85,7 @@ def make_dispute(committee: Committee, actor: Optional[User] = None, at: Optiona
     body = {"committee": committee.code, "dispute_type": "neighbourhood", "source": "walk_in",
             "summary": "相邻通行纠纷", "amount": "1200.00", "risk_level": "none", "parties": party_list()}
     body.update(overrides)
-    return disputes.register_dispute(body, actor=actor, at=at)
+    return cases.register_dispute(body, actor=actor, at=at)
 
 
 DEFAULT_PAYLOADS: dict[str, dict] = {
@@ -109,7 +110,7 @@ def fire(dispute: Dispute, trigger: str, actor: Optional[User] = None, occurred_
         body["mediators"] = [mediator.username]
         if trigger == "reassign":
             body.setdefault("reason", "回避")
-    return transitions.fire_trigger(dispute.id, trigger, version=dispute.version, actor=actor,
+    return triggers.fire_trigger(dispute.id, trigger, version=dispute.version, actor=actor,
                                     occurred_at=occurred_at, payload=body, at=at)
 
 
@@ -144,7 +145,7 @@ TO_STATE: dict[str, tuple[str, ...]] = {
 
 def dispute_in(state: str, committee: Committee, days_ago: int = 20, **overrides: Any) -> Dispute:
     """A dispute registered `days_ago` and driven to `state` along the main path."""
-    received = datetime.now(timezone.utc) - timedelta(days=days_ago)
+    received = datetime.now(UTC) - timedelta(days=days_ago)
     return drive(make_dispute(committee, received_at=received.isoformat(), **overrides), *TO_STATE[state])
 
 

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 import chinese_calendar
 import pytest
 
-from mediation.services.calendar import WorkingCalendar, add_days, describe_year, load_year, load_year_document
-from mediation.services.errors import CalendarUnknown, ValidationError
+from mediation.common.errors import CalendarUnknown, ValidationError
+from mediation.disputes.workdays import WorkingCalendar, add_days, describe_year, load_year, load_year_document
 from tests.core_helpers import local
 
 # what the State Council published for 2026, as the chinesecalendar package has it

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
+from mediation.common.errors import DomainError
+from mediation.disputes import cases
 from mediation.models import CaseCounter, Dispute, Event
-from mediation.services import disputes
-from mediation.services.errors import DomainError
 from tests import factories
 from tests.core_helpers import NOW, T0, local, register
 
@@ -23,7 +23,7 @@ def test_format(world):
     assert d.case_number == f"（2026）{world.cv1.code}调字第00001号"
     year, code, seq = CASE_NUMBER.match(d.case_number).groups()
     assert (int(year), code, int(seq)) == (d.case_year, world.cv1.code, d.case_seq) == (2026, world.cv1.code, 1)
-    assert disputes.case_number(2026, "C001", 42) == "（2026）C001调字第00042号"
+    assert cases.case_number(2026, "C001", 42) == "（2026）C001调字第00042号"
 
 
 def test_sequential_per_committee_and_per_year(world):
@@ -75,7 +75,7 @@ def test_concurrent_registrations_into_one_committee(app, db):
                     body = {"committee": code, "dispute_type": "neighbourhood", "source": "walk_in",
                             "summary": f"并发登记 {n}-{i}", "received_at": T0.isoformat(),
                             "parties": factories.party_list()}
-                    d = disputes.register_dispute(body, actor=actor, at=NOW)
+                    d = cases.register_dispute(body, actor=actor, at=NOW)
                     with lock:
                         made.append((d.case_seq, d.case_number))
             except BaseException as exc:  # noqa: BLE001 - reported below
@@ -96,7 +96,7 @@ def test_concurrent_registrations_into_one_committee(app, db):
     stored = db.session.execute(select(Dispute.case_seq, Dispute.case_number)
                                 .where(Dispute.committee_id == world.cv1.id)).all()
     assert sorted(s for s, _ in stored) == seqs
-    assert all(n == disputes.case_number(2026, code, s) for s, n in stored)
+    assert all(n == cases.case_number(2026, code, s) for s, n in stored)
     counter = db.session.get(CaseCounter, (world.cv1.id, 2026))
     assert counter.last_seq == threads_n * each
     registered = db.session.scalars(select(Event).where(Event.trigger == "register")).all()

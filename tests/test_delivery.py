@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from mediation.common.errors import Forbidden
+from mediation.disputes import cases
 from mediation.extensions import db
 from mediation.models import Notification
-from mediation.services import disputes, mailer, notify, reminders
-from mediation.services.errors import Forbidden
+from mediation.notifications import delivery, notify, reminders
 from tests.factories import VALID_IDS
 from tests.live import DAY, T0, MailSink, open_deadline, registered, rows, subject, text_of, use_smtp
 
@@ -43,7 +44,7 @@ def overdue_case(world, **overrides):
 def test_overdue_email_in_chinese_with_case_deadline_and_link_and_no_personal_data(world, sink):
     d, due = overdue_case(world)
     ids = pending_email(dispute_id=d.id)
-    report = mailer.deliver_many(ids, at=due + timedelta(hours=2))
+    report = delivery.deliver_many(ids, at=due + timedelta(hours=2))
     assert sorted(report.sent) == sorted(ids) and not report.retry and not report.failed
 
     [message] = sink.to(world.m1.email)
@@ -67,7 +68,7 @@ def test_english_for_users_whose_locale_is_en(world, sink):
     d = registered(world)
     due = open_deadline(d, "acceptance").due_at
     reminders.scan(due - DAY + timedelta(hours=1))
-    mailer.deliver_many(pending_email(dispute_id=d.id), at=due - DAY + timedelta(hours=1))
+    delivery.deliver_many(pending_email(dispute_id=d.id), at=due - DAY + timedelta(hours=1))
     [english] = sink.to(world.m1.email)
     [chinese] = sink.to(world.m1b.email)
     assert subject(english).startswith("[Reminder]") and "acceptance deadline in 1 day(s)" in subject(english)
@@ -82,7 +83,7 @@ def test_a_supervisor_gets_one_digest_listing_every_overdue_dispute(world, sink)
     s_t1 = [n for n in rows(kind="supervisor_overdue", recipient_id=world.s_t1.id)]
     assert len([n for n in s_t1 if n.channel == "in_app"]) == 3  # one in-app row per dispute
 
-    mailer.deliver_many(pending_email(kind="supervisor_overdue"))
+    delivery.deliver_many(pending_email(kind="supervisor_overdue"))
     for supervisor in (world.s_t1, world.s_co, world.s_city):
         [digest] = sink.to(supervisor.email)
         text = text_of(digest)
@@ -96,14 +97,14 @@ def test_smtp_refusal_451_then_acceptance_delivers_exactly_once(world, sink):
     d, due = overdue_case(world)
     ids = pending_email(dispute_id=d.id)
     sink.replies = ["451 4.3.0 Mailbox busy, try again later"]
-    first = mailer.deliver_many(ids)
+    first = delivery.deliver_many(ids)
     assert len(first.sent) == 1 and len(first.retry) == 1 and not first.outage
     [refused] = [db.session.get(Notification, i) for i in first.retry]
     assert refused.status == "pending" and refused.attempts == 1 and refused.last_error.startswith("451")
 
-    second = mailer.deliver_many(ids)  # the retry: only the refused row is still pending
+    second = delivery.deliver_many(ids)  # the retry: only the refused row is still pending
     assert second.sent == first.retry and sorted(second.skipped) == sorted(first.sent)
-    assert mailer.deliver_many(ids).sent == []  # a third run sends nothing
+    assert delivery.deliver_many(ids).sent == []  # a third run sends nothing
     assert sorted(sink.per_notification().values()) == [1, 1] and sink.refused == 1
     db.session.expire_all()
     assert db.session.get(Notification, refused.id).attempts == 2
@@ -113,7 +114,7 @@ def test_permanent_refusal_fails_at_once_and_administrators_see_it(world, sink):
     d, _ = overdue_case(world)
     first, second = pending_email(dispute_id=d.id)
     sink.replies = ["550 5.1.1 No such user"]
-    report = mailer.deliver_many([first])
+    report = delivery.deliver_many([first])
     assert report.failed == [first]
     failed = db.session.get(Notification, first)
     assert failed.status == "failed" and failed.attempts == 1 and "550" in failed.last_error
@@ -123,7 +124,7 @@ def test_permanent_refusal_fails_at_once_and_administrators_see_it(world, sink):
     with pytest.raises(Forbidden):
         notify.failed_notifications(world.m1)
     assert first not in pending_email()  # scans queue pending rows only: a failed one stays failed
-    assert mailer.deliver(first) is False and sink.messages == []
+    assert delivery.deliver(first) is False and sink.messages == []
 
 
 def test_gives_up_after_the_last_attempt(world, sink, app, monkeypatch):
@@ -131,8 +132,8 @@ def test_gives_up_after_the_last_attempt(world, sink, app, monkeypatch):
     d, _ = overdue_case(world)
     nid = pending_email(dispute_id=d.id)[0]
     sink.replies = ["451 try later", "452 insufficient storage"]
-    assert mailer.deliver_many([nid]).retry == [nid]
-    assert mailer.deliver_many([nid]).failed == [nid]
+    assert delivery.deliver_many([nid]).retry == [nid]
+    assert delivery.deliver_many([nid]).failed == [nid]
     row = db.session.get(Notification, nid)
     assert (row.status, row.attempts) == ("failed", 2) and row.last_error.startswith("452")
     assert sink.messages == []
@@ -143,25 +144,25 @@ def test_an_unreachable_server_costs_no_attempt_and_keeps_the_rows_pending(world
     use_smtp(app, monkeypatch, down)
     d, _ = overdue_case(world)
     ids = pending_email(dispute_id=d.id)
-    report = mailer.deliver_many(ids)
+    report = delivery.deliver_many(ids)
     assert report.outage and sorted(report.retry) == sorted(ids) and not report.sent
     for nid in ids:
         row = db.session.get(Notification, nid)
         assert row.status == "pending" and row.attempts == 0 and "unavailable" in row.last_error
 
     with down.running():  # the server is back: the next delivery sends each once
-        assert sorted(mailer.deliver_many(ids).sent) == sorted(ids)
+        assert sorted(delivery.deliver_many(ids).sent) == sorted(ids)
         assert sorted(down.per_notification()) == sorted(ids)
 
 
 def test_deliver_inline_is_idempotent(world, sink):
     d, _ = overdue_case(world)
     nid = pending_email(dispute_id=d.id)[0]
-    assert mailer.deliver(nid) is True
-    assert mailer.deliver(nid) is True  # already sent: nothing goes out again
+    assert delivery.deliver(nid) is True
+    assert delivery.deliver(nid) is True  # already sent: nothing goes out again
     assert sink.per_notification() == {nid: 1}
     in_app = rows(dispute_id=d.id, channel="in_app")[0].id
-    assert mailer.deliver(in_app) is False
+    assert delivery.deliver(in_app) is False
 
 
 def test_without_mail_server_each_email_is_a_file_in_the_outbox(world, app):
@@ -170,7 +171,7 @@ def test_without_mail_server_each_email_is_a_file_in_the_outbox(world, app):
     before = set(outbox.glob("*.eml")) if outbox.exists() else set()
     d, _ = overdue_case(world)
     ids = pending_email(dispute_id=d.id)
-    assert sorted(mailer.deliver_many(ids).sent) == sorted(ids)
+    assert sorted(delivery.deliver_many(ids).sent) == sorted(ids)
     files = set(outbox.glob("*.eml")) - before
     assert len(files) == len(ids) and not list(outbox.glob(".*.tmp"))
     parsed = [email.message_from_bytes(f.read_bytes(), policy=email.policy.default) for f in files]
@@ -181,19 +182,19 @@ def test_without_mail_server_each_email_is_a_file_in_the_outbox(world, app):
 def test_raising_a_dispute_to_red_alerts_the_supervisors_above_at_once(world, sink):
     quiet = registered(world, world.cv3, summary=SECRET_SUMMARY)
     assert rows(dispute_id=quiet.id) == []
-    raised = disputes.update_dispute(quiet.id, {"version": quiet.version, "risk_level": "red"})
+    raised = cases.update_dispute(quiet.id, {"version": quiet.version, "risk_level": "red"})
     alerts = rows(dispute_id=quiet.id, kind="risk_alert")
     assert {n.recipient_id for n in alerts} == {world.s_t2.id, world.s_co.id, world.s_city.id}
     assert {n.channel for n in alerts} == {"in_app", "email"} and len(alerts) == 6
 
-    disputes.update_dispute(quiet.id, {"version": raised.version, "summary": "新的摘要"})  # still red: no alert
+    cases.update_dispute(quiet.id, {"version": raised.version, "summary": "新的摘要"})  # still red: no alert
     assert len(rows(dispute_id=quiet.id, kind="risk_alert")) == 6
 
     red_at_intake = registered(world, world.cv1, risk_level="red")
     assert {n.recipient_id for n in rows(dispute_id=red_at_intake.id, kind="risk_alert")} == {
         world.s_t1.id, world.s_co.id, world.s_city.id}
 
-    mailer.deliver_many(pending_email(kind="risk_alert", dispute_id=quiet.id))
+    delivery.deliver_many(pending_email(kind="risk_alert", dispute_id=quiet.id))
     [alert] = sink.to(world.s_t2.email)
     assert "风险预警" in subject(alert) and quiet.case_number in subject(alert)
     for raw in RAW_PERSONAL:
@@ -202,21 +203,21 @@ def test_raising_a_dispute_to_red_alerts_the_supervisors_above_at_once(world, si
 
 def test_red_again_after_lowering_alerts_again(world):
     d = registered(world, world.cv3, risk_level="red")
-    d = disputes.update_dispute(d.id, {"version": d.version, "risk_level": "yellow"})
-    disputes.update_dispute(d.id, {"version": d.version, "risk_level": "red"})
+    d = cases.update_dispute(d.id, {"version": d.version, "risk_level": "yellow"})
+    cases.update_dispute(d.id, {"version": d.version, "risk_level": "red"})
     in_app = rows(dispute_id=d.id, kind="risk_alert", channel="in_app", recipient_id=world.s_t2.id)
     assert len(in_app) == 2
 
 
 def test_weekly_report_rows_are_built_by_the_report_email(world, sink):
-    from mediation.services import reports
-    from mediation.services.clock import previous_week
+    from mediation.common.clock import previous_week
+    from mediation.reports import weekly
 
     week = previous_week(T0 + 10 * DAY)
-    reports.send_weekly(world.t1.code, week, at=T0 + 10 * DAY)
+    weekly.send_weekly(world.t1.code, week, at=T0 + 10 * DAY)
     weekly = rows(kind="weekly_report", channel="email", status="pending")
     assert weekly
-    assert all(mailer.deliver(n.id) for n in weekly)
+    assert all(delivery.deliver(n.id) for n in weekly)
     [report] = sink.to(world.s_t1.email)
     assert week in subject(report)
     assert any(part.get_filename() and part.get_filename().endswith(".xlsx") for part in report.walk())
@@ -226,7 +227,7 @@ def test_failed_rows_are_not_queued_again(world, sink):
     d, _ = overdue_case(world)
     nid = pending_email(dispute_id=d.id)[0]
     sink.replies = ["554 5.7.1 rejected"]
-    mailer.deliver_many([nid])
+    delivery.deliver_many([nid])
     _, pending = notify.queue_pending_email()
     assert db.session.scalar(select(Notification.status).where(Notification.id == nid)) == "failed"
     assert pending == len(pending_email()) and nid not in pending_email()
@@ -236,7 +237,7 @@ def test_an_administrator_can_retry_failed_notifications(world, sink, runner):
     d, _ = overdue_case(world)
     nid = pending_email(dispute_id=d.id)[0]
     sink.replies = ["550 5.1.1 No such user"]
-    mailer.deliver_many([nid])
+    delivery.deliver_many([nid])
     with pytest.raises(Forbidden):
         notify.retry_failed(world.m1)
     listed = runner.invoke(args=["reminders", "failed"])
@@ -246,4 +247,4 @@ def test_an_administrator_can_retry_failed_notifications(world, sink, runner):
     row = db.session.get(Notification, nid)
     db.session.refresh(row)
     assert (row.status, row.attempts) == ("pending", 0) and "550" in row.last_error
-    assert mailer.deliver(nid) is True and sink.per_notification() == {nid: 1}
+    assert delivery.deliver(nid) is True and sink.per_notification() == {nid: 1}

@@ -9,6 +9,10 @@ import pytest
 from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
 
+from demo.city.places import NAMED_USERS, jurisdiction
+from demo.seed import DEMO_LOGINS, DEMO_PASSWORD, seed_demo
+from demo.stories.showcase import SHOWCASE
+from mediation.common.personal import id_number_problem, phone_problem
 from mediation.extensions import db as _db
 from mediation.models import (
     Agreement,
@@ -24,11 +28,7 @@ from mediation.models import (
     User,
 )
 from mediation.models.enums import OUTCOMES
-from mediation.services import orgs, users
-from mediation.services.demo import DEMO_LOGINS, DEMO_PASSWORD, seed_demo
-from mediation.services.demo_places import NAMED_USERS, jurisdiction
-from mediation.services.demo_showcase import SHOWCASE
-from mediation.services.personal import id_number_problem, phone_problem
+from mediation.orgs import tree, users
 from tests.test_demo_replay import IGNORED, dump
 from workflows.dispute import STATES
 
@@ -174,11 +174,11 @@ def test_seed_demo_command_if_empty_and_rerun(runner, db):
 
 
 def test_seed_demo_refuses_a_tree_that_means_something_else(runner, db):
-    orgs.create_org("339900", "别的市", "city", None)
-    orgs.create_org("339921", "别的县", "county", "339900")
-    orgs.create_org("339921101", "别的镇", "township", "339921")
-    orgs.create_org("339902", "另一个县", "county", "339900")
-    orgs.create_org("339921102", "错位的镇", "township", "339902")  # the demo has it under 339921
+    tree.create_org("339900", "别的市", "city", None)
+    tree.create_org("339921", "别的县", "county", "339900")
+    tree.create_org("339921101", "别的镇", "township", "339921")
+    tree.create_org("339902", "另一个县", "county", "339900")
+    tree.create_org("339921102", "错位的镇", "township", "339902")  # the demo has it under 339921
     result = runner.invoke(args=["seed-demo", "--cases", "5"])
     assert result.exit_code == 1
     assert "339921102" in result.output and "empty database" in result.output

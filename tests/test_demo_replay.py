@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from demo.seed import seed_demo
+from demo.stories.showcase import SHOWCASE
 from mediation.extensions import db as _db
 from mediation.models import (
     Agreement,
@@ -25,9 +27,7 @@ from mediation.models import (
     PreventionRecord,
 )
 from mediation.models.enums import OUTCOMES
-from mediation.services.demo import seed_demo
-from mediation.services.demo_replay import replay
-from mediation.services.demo_showcase import SHOWCASE
+from tests.replay import replay
 from workflows.dispute import STANDARD, STATES
 
 AT = datetime(2026, 10, 16, 9, 30, tzinfo=UTC)  # the demo's "now", fixed so runs repeat

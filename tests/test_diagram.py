@@ -3,7 +3,7 @@ import re
 from pathlib import Path
 
 import workflows
-from workflows.draw import dot_source
+from tools.draw_workflow import dot_source
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
@@ -11,7 +11,7 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 def test_committed_dot_is_what_the_definition_draws():
     committed = (DOCS / "workflow.dot").read_text(encoding="utf-8")
     assert dot_source(workflows.get("standard")) == committed, (
-        "docs/workflow.dot is stale: run `make diagram` (python -m workflows.draw docs/workflow.svg) and commit")
+        "docs/workflow.dot is stale: run `make diagram` (python -m tools.draw_workflow docs/workflow.svg) and commit")
 
 
 def test_every_trigger_state_and_guard_is_drawn():

@@ -8,11 +8,8 @@ import logging
 import pytest
 from sqlalchemy import func, select
 
-from mediation.extensions import db
-from mediation.logs import RedactingFilter
-from mediation.models import CaseCounter, Dispute, Event, Party
-from mediation.services.errors import ValidationError
-from mediation.services.personal import (
+from mediation.common.errors import ValidationError
+from mediation.common.personal import (
     id_number_problem,
     mask_id_number,
     mask_phone,
@@ -21,6 +18,9 @@ from mediation.services.personal import (
     phone_problem,
     redact,
 )
+from mediation.extensions import db
+from mediation.infra.logs import RedactingFilter
+from mediation.models import CaseCounter, Dispute, Event, Party
 from tests import factories
 from tests.core_helpers import NOW, T0, register, step
 
@@ -163,7 +163,7 @@ RAW_ID, RAW_PHONE = factories.VALID_IDS[1], "13912345678"
 
 def test_any_logger_is_redacted(app, caplog):
     caplog.set_level(logging.DEBUG)
-    for name in ("mediation.services.disputes", "some.library", "celery.worker", "werkzeug", ""):
+    for name in ("mediation.disputes.cases", "some.library", "celery.worker", "werkzeug", ""):
         logging.getLogger(name).warning("party %s phone %s", RAW_ID, RAW_PHONE)
     logging.getLogger("gunicorn.error").info(f"inline {RAW_ID} and {RAW_PHONE}")
     assert len(caplog.records) == 6

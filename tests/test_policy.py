@@ -4,10 +4,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from mediation.common.errors import ValidationError
+from mediation.disputes.policy import DEFAULTS, KEYS, describe_policy, effective_policy, set_policy
 from mediation.extensions import db
 from mediation.models import OrgPolicy
-from mediation.services.errors import ValidationError
-from mediation.services.policy import DEFAULTS, KEYS, describe_policy, effective_policy, set_policy
 from tests.core_helpers import DAY, T0, open_deadlines, reach, register, step
 
 
@@ -104,3 +104,10 @@ def test_set_policy_applies_to_deadlines_created_afterwards(world):
     early = step(early, "reach_agreement", form="oral", terms="t", amount="0")
     agreed_at = early.agreement.agreed_at
     assert open_deadlines(early, "follow_up")[0].due_at == agreed_at + 7 * DAY  # created after the change
+
+
+def test_an_org_with_no_value_of_its_own_keeps_no_row(world):
+    set_policy(world.county, {"acceptance_days": 4, "remind_before_days": [5]})
+    set_policy(world.county, {"acceptance_days": None, "remind_before_days": None})
+    assert db.session.get(OrgPolicy, world.county.id) is None
+    assert describe_policy(world.county)["effective"] == DEFAULTS

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from mediation.models import Notification
-from mediation.services import reminders
+from mediation.notifications import reminders
 from tests.live import DAY, T0, registered
 
 pytestmark = pytest.mark.committed

@@ -7,9 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event
 
+from mediation.disputes import policy
 from mediation.extensions import db
 from mediation.models import Deadline, Notification, User
-from mediation.services import policy, reminders
+from mediation.notifications import reminders
 from tests.factories import fire
 from tests.live import DAY, T0, in_mediation, open_deadline, registered, rows
 

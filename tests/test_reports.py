@@ -12,11 +12,12 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from mediation.common.clock import LOCAL
+from mediation.common.errors import Conflict, Forbidden, NotFound, ValidationError
 from mediation.extensions import db
 from mediation.models import Notification, ReportSnapshot
-from mediation.services import mailer, reports
-from mediation.services.clock import LOCAL
-from mediation.services.errors import Conflict, Forbidden, NotFound, ValidationError
+from mediation.notifications import delivery
+from mediation.reports import weekly
 from tests.factories import VALID_IDS, fire, make_dispute, make_world
 from tests.live import MailSink, subject, text_of, use_smtp
 
@@ -45,22 +46,21 @@ def week_of_work(world) -> None:
     fire(failed, "fail", occurred_at=at(9))
     make_dispute(world.cv1, received_at=at(1, 9, month=9), summary="秘密摘要")  # acceptance overdue since 09-04
     fire(mediating(world.cv1, 29, month=9), "reach_agreement", occurred_at=at(30, 12, month=9), amount="10.00")
-    from mediation.services import disputes
-
-    disputes.record_prevention(failed.id, {"kind": "civil_to_criminal", "people": 4},
+    from mediation.disputes import cases
+    cases.record_prevention(failed.id, {"kind": "civil_to_criminal", "people": 4},
                                at=datetime(2026, 10, 8, tzinfo=LOCAL))
 
 
 # -- snapshots ------------------------------------------------------------------------------------
 def test_a_finished_week_is_computed_once_and_kept_as_archived(world):
     week_of_work(world)
-    first = reports.weekly_snapshot(world.t1.code, WEEK, world.s_t1, at=MONDAY_AFTER)
+    first = weekly.weekly_snapshot(world.t1.code, WEEK, world.s_t1, at=MONDAY_AFTER)
     assert first["final"] and first["org"] == world.t1.code and first["week"] == WEEK
     assert (first["from"], first["to"]) == ("2026-10-05", "2026-10-11")
     assert first["metrics"]["received"] == 3 and first["metrics"]["agreements"] == 2
     assert first["generated_at"].startswith("2026-10-12T08:00") and first["sent_at"] is None
     fire(mediating(world.cv1, 9), "withdraw", occurred_at=at(10))  # a paper record entered late
-    again = reports.weekly_snapshot(world.t1.code, WEEK, world.s_co)
+    again = weekly.weekly_snapshot(world.t1.code, WEEK, world.s_co)
     assert again["metrics"] == first["metrics"] and again["generated_at"] == first["generated_at"]
     assert db.session.scalar(select(func.count()).select_from(ReportSnapshot)
                              .where(ReportSnapshot.org_id == world.t1.id)) == 1
@@ -68,19 +68,19 @@ def test_a_finished_week_is_computed_once_and_kept_as_archived(world):
 
 def test_the_current_week_is_provisional_and_a_future_or_malformed_week_refused(world):
     now = datetime(2026, 10, 7, 12, tzinfo=LOCAL)
-    current = reports.weekly_snapshot(world.t1.code, WEEK, world.s_t1, at=now)
+    current = weekly.weekly_snapshot(world.t1.code, WEEK, world.s_t1, at=now)
     assert current["final"] is False and current["id"] is None
     assert db.session.scalar(select(func.count()).select_from(ReportSnapshot)
                              .where(ReportSnapshot.org_id == world.t1.id)) == 0
     with pytest.raises(ValidationError):
-        reports.weekly_snapshot(world.t1.code, "2026-W42", world.s_t1, at=now)
+        weekly.weekly_snapshot(world.t1.code, "2026-W42", world.s_t1, at=now)
     for bad in ("2026-41", "2026-W54", "", None):
         with pytest.raises(ValidationError):
-            reports.weekly_snapshot(world.t1.code, bad, world.s_t1, at=now)
+            weekly.weekly_snapshot(world.t1.code, bad, world.s_t1, at=now)
     with pytest.raises(NotFound):
-        reports.weekly_snapshot(world.t1.code, WEEK, world.s_t2, at=MONDAY_AFTER)
+        weekly.weekly_snapshot(world.t1.code, WEEK, world.s_t2, at=MONDAY_AFTER)
     with pytest.raises(ValidationError):
-        reports.send_weekly(world.t1.code, WEEK, at=now)
+        weekly.send_weekly(world.t1.code, WEEK, at=now)
 
 
 @pytest.mark.committed
@@ -88,20 +88,20 @@ def test_concurrent_first_requests_store_one_snapshot_and_both_get_it(app, db, m
     world = make_world()
     code = world.t1.code
     both_computing = threading.Barrier(2, timeout=20)
-    compute = reports.compute_metrics
+    compute = weekly.compute_metrics
 
     def slow_compute(*args):
         result = compute(*args)
         both_computing.wait()  # both requests have found no snapshot and computed one
         return result
 
-    monkeypatch.setattr(reports, "compute_metrics", slow_compute)
+    monkeypatch.setattr(weekly, "compute_metrics", slow_compute)
     results, errors = [], []
 
     def request() -> None:
         with app.app_context():
             try:
-                results.append(reports.weekly_snapshot(code, WEEK, None, at=MONDAY_AFTER))
+                results.append(weekly.weekly_snapshot(code, WEEK, None, at=MONDAY_AFTER))
             except Exception as exc:  # noqa: BLE001 - reported by the assertion below
                 errors.append(exc)
             finally:
@@ -120,36 +120,36 @@ def test_concurrent_first_requests_store_one_snapshot_and_both_get_it(app, db, m
 
 # -- subscriptions --------------------------------------------------------------------------------
 def test_subscriptions_scope_duplicates_and_removal(world):
-    added = reports.add_subscription(world.t1.code, " Chief@Bureau.example ", world.s_t1)
+    added = weekly.add_subscription(world.t1.code, " Chief@Bureau.example ", world.s_t1)
     assert added["email"] == "chief@bureau.example" and added["org"] == world.t1.code
     with pytest.raises(Conflict):
-        reports.add_subscription(world.t1.code, "CHIEF@bureau.example", world.s_co)
+        weekly.add_subscription(world.t1.code, "CHIEF@bureau.example", world.s_co)
     with pytest.raises(NotFound):
-        reports.add_subscription(world.t1.code, "x@bureau.example", world.s_t2)
+        weekly.add_subscription(world.t1.code, "x@bureau.example", world.s_t2)
     with pytest.raises(Forbidden):
-        reports.add_subscription(world.v1.code, "x@bureau.example", world.m1)
+        weekly.add_subscription(world.v1.code, "x@bureau.example", world.m1)
     with pytest.raises(ValidationError):
-        reports.add_subscription(world.t1.code, "not-an-address", world.admin)
-    other = reports.add_subscription(world.t2.code, "t2@bureau.example", world.admin)
-    mine = reports.list_subscriptions(world.s_t1)
+        weekly.add_subscription(world.t1.code, "not-an-address", world.admin)
+    other = weekly.add_subscription(world.t2.code, "t2@bureau.example", world.admin)
+    mine = weekly.list_subscriptions(world.s_t1)
     assert [i["email"] for i in mine["items"]] == ["chief@bureau.example"] and mine["total"] == 1
-    assert {i["email"] for i in reports.list_subscriptions(world.s_co)["items"]} >= {"chief@bureau.example",
+    assert {i["email"] for i in weekly.list_subscriptions(world.s_co)["items"]} >= {"chief@bureau.example",
                                                                                      "t2@bureau.example"}
-    assert reports.list_subscriptions(world.s_co, org=world.t2.code)["total"] == 1
+    assert weekly.list_subscriptions(world.s_co, org=world.t2.code)["total"] == 1
     with pytest.raises(NotFound):
-        reports.remove_subscription(other["id"], world.s_t1)
-    reports.remove_subscription(other["id"], world.s_t2)
+        weekly.remove_subscription(other["id"], world.s_t1)
+    weekly.remove_subscription(other["id"], world.s_t2)
     with pytest.raises(NotFound):
-        reports.remove_subscription(other["id"], world.admin)
+        weekly.remove_subscription(other["id"], world.admin)
     with pytest.raises(Forbidden):
-        reports.list_subscriptions(world.m1)
+        weekly.list_subscriptions(world.m1)
 
 
 def test_send_weekly_reaches_supervisors_and_added_addresses_once(world):
-    reports.add_subscription(world.t1.code, "chief@bureau.example", world.s_t1)
-    reports.add_subscription(world.t1.code, world.s_t1.email.upper(), world.s_t1)  # the supervisor again
-    assert reports.send_weekly(world.t1.code, WEEK, at=MONDAY_AFTER) == 2
-    assert reports.send_weekly(world.t1.code, WEEK, at=MONDAY_AFTER) == 0
+    weekly.add_subscription(world.t1.code, "chief@bureau.example", world.s_t1)
+    weekly.add_subscription(world.t1.code, world.s_t1.email.upper(), world.s_t1)  # the supervisor again
+    assert weekly.send_weekly(world.t1.code, WEEK, at=MONDAY_AFTER) == 2
+    assert weekly.send_weekly(world.t1.code, WEEK, at=MONDAY_AFTER) == 0
     rows = list(db.session.scalars(select(Notification).where(Notification.kind == "weekly_report")
                                    .where(Notification.dedupe_key.startswith(f"weekly:{world.t1.code}:"))))
     assert sorted(r.dedupe_key for r in rows) == sorted([f"weekly:{world.t1.code}:{WEEK}:chief@bureau.example",
@@ -158,7 +158,7 @@ def test_send_weekly_reaches_supervisors_and_added_addresses_once(world):
     assert all(r.channel == "email" and r.payload == {"snapshot_id": snapshot.id} for r in rows)
     assert {r.recipient_id for r in rows} == {world.s_t1.id, None}
     assert snapshot.sent_at is not None
-    assert reports.weekly_snapshot(world.t1.code, WEEK, world.s_t1)["sent_at"] is not None
+    assert weekly.weekly_snapshot(world.t1.code, WEEK, world.s_t1)["sent_at"] is not None
 
 
 # -- the email through SMTP ---------------------------------------------------------------------------
@@ -172,13 +172,13 @@ def sink(app, monkeypatch):
 def deliver_pending() -> None:
     ids = list(db.session.scalars(select(Notification.id).where(Notification.kind == "weekly_report",
                                                                  Notification.status == "pending")))
-    assert all(mailer.deliver(i) for i in ids)
+    assert all(delivery.deliver(i) for i in ids)
 
 
 def test_the_weekly_email_carries_the_right_figures_charts_and_workbook(world, sink):
     week_of_work(world)
-    reports.add_subscription(world.t1.code, "chief@bureau.example", world.s_t1)
-    assert reports.send_weekly(world.t1.code, WEEK, at=MONDAY_AFTER) == 2
+    weekly.add_subscription(world.t1.code, "chief@bureau.example", world.s_t1)
+    assert weekly.send_weekly(world.t1.code, WEEK, at=MONDAY_AFTER) == 2
     deliver_pending()
     [message] = sink.to("chief@bureau.example")
     assert subject(message) == f"【枫桥经验周报】甲镇 {WEEK}"
@@ -225,9 +225,9 @@ def test_the_weekly_email_carries_the_right_figures_charts_and_workbook(world, s
 
 
 def test_re_sending_sends_nothing_twice(world, sink):
-    reports.add_subscription(world.t1.code, "chief@bureau.example", world.s_t1)
+    weekly.add_subscription(world.t1.code, "chief@bureau.example", world.s_t1)
     for _ in range(3):
-        reports.send_weekly(world.t1.code, WEEK, at=MONDAY_AFTER)
+        weekly.send_weekly(world.t1.code, WEEK, at=MONDAY_AFTER)
         deliver_pending()
     assert len(sink.to("chief@bureau.example")) == 1 and len(sink.to(world.s_t1.email)) == 1
 
@@ -236,7 +236,7 @@ def test_english_for_a_supervisor_whose_locale_is_en(world, sink):
     world.s_t1.locale = "en"
     db.session.commit()
     week_of_work(world)
-    reports.send_weekly(world.t1.code, WEEK, at=MONDAY_AFTER)
+    weekly.send_weekly(world.t1.code, WEEK, at=MONDAY_AFTER)
     deliver_pending()
     [message] = sink.to(world.s_t1.email)
     assert subject(message) == f"[Fengqiao weekly report] 甲镇 {WEEK}"
@@ -247,7 +247,7 @@ def test_english_for_a_supervisor_whose_locale_is_en(world, sink):
 # -- the command and the Monday job -------------------------------------------------------------------
 def test_command_prints_the_snapshot_and_sends_once(world, runner, sink):
     week_of_work(world)
-    reports.add_subscription(world.t1.code, "chief@bureau.example", world.s_t1)
+    weekly.add_subscription(world.t1.code, "chief@bureau.example", world.s_t1)
     args = ["reports", "weekly", "--org", world.t1.code, "--week", WEEK, "--now", MONDAY_AFTER.isoformat()]
     shown = runner.invoke(args=args)
     assert shown.exit_code == 0, shown.output
@@ -270,7 +270,7 @@ def test_command_prints_the_snapshot_and_sends_once(world, runner, sink):
 def test_the_monday_job_sends_the_previous_week_to_every_org_with_subscribers(world):
     from mediation.tasks import send_weekly_reports
 
-    reports.add_subscription(world.v3.code, "village@bureau.example", world.admin)
+    weekly.add_subscription(world.v3.code, "village@bureau.example", world.admin)
     sent = send_weekly_reports(now=MONDAY_AFTER.astimezone(UTC).isoformat())
     mine = {code: n for code, n in sent.items() if code in {o.code for o in world.orgs.values()}}
     assert mine == {world.city.code: 1, world.county.code: 1, world.t1.code: 1, world.t2.code: 1, world.v3.code: 1}

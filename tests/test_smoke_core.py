@@ -1,5 +1,5 @@
 """The main path end to end through the service layer."""
-from mediation.services import disputes
+from mediation.disputes import cases
 from tests.factories import dispute_in, drive, make_dispute
 
 
@@ -7,7 +7,7 @@ def test_main_path_to_closed(world):
     d = dispute_in("closed", world.cv1)
     assert d.state == "closed" and d.outcome == "agreement"
     assert all(x.status != "open" for x in d.deadlines)
-    triggers = [e.trigger for e in disputes.list_events(d.id)]
+    triggers = [e.trigger for e in cases.list_events(d.id)]
     assert triggers == ["register", "accept", "assign", "start_mediation", "reach_agreement", "start_follow_up",
                         "record_follow_up", "close"]
 

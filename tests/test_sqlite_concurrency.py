@@ -38,10 +38,10 @@ def make_app(path: str):
 def office_work(app, committee: str, mediator: str, shared: list[int], worker: int) -> dict:
     """One mediator's burst of work: registers disputes and drives each to closed, and meanwhile
     fires on the disputes everyone shares (where losing a race is a version conflict, never a lock)."""
+    from mediation.common.errors import DomainError
+    from mediation.disputes import cases, triggers
     from mediation.extensions import db
     from mediation.models import User
-    from mediation.services import disputes, transitions
-    from mediation.services.errors import DomainError
     from tests import factories
 
     result: dict = {"registered": [], "applied": 0, "refused": {}, "errors": []}
@@ -52,24 +52,24 @@ def office_work(app, committee: str, mediator: str, shared: list[int], worker: i
                 body = {"committee": committee, "dispute_type": "neighbourhood", "source": "walk_in",
                         "summary": f"worker {worker} case {i}", "received_at": RECEIVED.isoformat(),
                         "parties": factories.party_list()}
-                d = disputes.register_dispute(body, actor=actor, at=NOW)
+                d = cases.register_dispute(body, actor=actor, at=NOW)
                 result["registered"].append(d.id)
                 when = RECEIVED
                 for trigger in PATH:
                     when += timedelta(hours=1)
-                    d = transitions.fire_trigger(d.id, trigger, version=d.version, actor=actor,
+                    d = triggers.fire_trigger(d.id, trigger, version=d.version, actor=actor,
                                                  occurred_at=when.isoformat(), at=NOW,
                                                  payload={**factories.DEFAULT_PAYLOADS.get(trigger, {}),
                                                           "mediators": [mediator], "reason": "r"})
                     result["applied"] += 1
                 for dispute_id in shared:  # everyone tries the next step on the shared disputes
-                    current = disputes.load_dispute(dispute_id, actor)
-                    trigger = transitions.allowed_triggers(current)[0] if transitions.allowed_triggers(
+                    current = cases.load_dispute(dispute_id, actor)
+                    trigger = triggers.allowed_triggers(current)[0] if triggers.allowed_triggers(
                         current) else "accept"
                     version = current.version
                     db.session.commit()  # end the read before the write, as a request would
                     try:
-                        transitions.fire_trigger(dispute_id, trigger, version=version, actor=actor, at=NOW,
+                        triggers.fire_trigger(dispute_id, trigger, version=version, actor=actor, at=NOW,
                                                  occurred_at=(RECEIVED + timedelta(days=1)).isoformat(),
                                                  payload={**factories.DEFAULT_PAYLOADS.get(trigger, {}),
                                                           "mediators": [mediator], "reason": "r"})
@@ -100,16 +100,16 @@ def office(tmp_path):
     from flask_migrate import upgrade
 
     from mediation.extensions import db
-    from mediation.services import orgs, users
+    from mediation.orgs import tree, users
     from tests import factories
 
     path = tmp_path / "office.sqlite3"
     app = make_app(str(path))
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
-        county = orgs.create_org(factories.uniq("CO"), "县", "county", None)
-        township = orgs.create_org(factories.uniq("TS"), "镇", "township", county.code)
-        committee = orgs.create_committee(factories.uniq("C"), "镇调委会", township.code, "people", [])
+        county = tree.create_org(factories.uniq("CO"), "县", "county", None)
+        township = tree.create_org(factories.uniq("TS"), "镇", "township", county.code)
+        committee = tree.create_committee(factories.uniq("C"), "镇调委会", township.code, "people", [])
         names = []
         for n in range(THREADS + PROCESSES):
             name = factories.uniq("med")

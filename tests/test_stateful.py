@@ -16,12 +16,12 @@ from hypothesis import HealthCheck, event, settings
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 from sqlalchemy import func, select
 
+from mediation.common.clock import local_date
+from mediation.common.errors import DomainError
+from mediation.disputes import triggers
+from mediation.disputes.policy import set_policy
 from mediation.extensions import db
 from mediation.models import Dispute, Event, User
-from mediation.services import transitions
-from mediation.services.clock import local_date
-from mediation.services.errors import DomainError
-from mediation.services.policy import set_policy
 from tests.core_helpers import HOUR, NOW, T0, TABLE, TRIGGERS, events, register, reload, snapshot
 
 OPEN_TERM = ("accepted", "assigned", "in_mediation")
@@ -121,7 +121,7 @@ class DisputeWorkflow(RuleBasedStateMachine):
         dispute = reload(dispute_id)
         assert dispute.state == self.states[dispute_id]
         state, version = dispute.state, dispute.version
-        allowed = transitions.allowed_triggers(dispute)
+        allowed = triggers.allowed_triggers(dispute)
         # mostly a trigger the table declares from here, rarely one that ends the case, so that runs
         # get deep into the workflow (agreement, follow-up, reopen)
         weighted = [t for t in allowed for _ in range(WEIGHT.get(t, 6))]
@@ -153,7 +153,7 @@ class DisputeWorkflow(RuleBasedStateMachine):
     def fire_and_check(self, dispute_id: int, trigger: str, version: int, when, payload: dict) -> None:
         """Fires, then checks every invariant of the dispute, applied or refused."""
         try:
-            transitions.fire_trigger(dispute_id, trigger, version=version, occurred_at=when.isoformat(),
+            triggers.fire_trigger(dispute_id, trigger, version=version, occurred_at=when.isoformat(),
                                      payload=payload, at=NOW)
         finally:
             applied = self.applied[dispute_id] + (0 if sys.exc_info()[0] else 1)

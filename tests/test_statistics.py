@@ -5,10 +5,11 @@ from datetime import date, datetime
 
 import pytest
 
+from mediation.common.clock import LOCAL
+from mediation.common.errors import NotFound, ValidationError
+from mediation.disputes import cases
 from mediation.models.enums import DISPUTE_TYPES, SOURCES
-from mediation.services import disputes, statistics
-from mediation.services.clock import LOCAL
-from mediation.services.errors import NotFound, ValidationError
+from mediation.reports import statistics
 from tests.factories import fire, make_dispute
 
 MON, SUN = date(2026, 10, 5), date(2026, 10, 11)  # a past ISO week, 2026-W41
@@ -156,11 +157,11 @@ def test_prevented_counts_cases_and_people_per_kind(world):
     d = mediating(world.cv1)
     e = mediating(world.cv2)
     when = datetime(2026, 10, 6, 10, tzinfo=LOCAL)
-    disputes.record_prevention(d.id, {"kind": "civil_to_criminal", "people": 3}, at=when)
-    disputes.record_prevention(d.id, {"kind": "civil_to_criminal", "people": 2}, at=when)
-    disputes.record_prevention(e.id, {"kind": "civil_to_criminal", "people": 1}, at=when)
-    disputes.record_prevention(e.id, {"kind": "group_petition", "people": 12}, at=when)
-    disputes.record_prevention(e.id, {"kind": "suicide", "people": 1}, at=datetime(2026, 10, 12, tzinfo=LOCAL))
+    cases.record_prevention(d.id, {"kind": "civil_to_criminal", "people": 3}, at=when)
+    cases.record_prevention(d.id, {"kind": "civil_to_criminal", "people": 2}, at=when)
+    cases.record_prevention(e.id, {"kind": "civil_to_criminal", "people": 1}, at=when)
+    cases.record_prevention(e.id, {"kind": "group_petition", "people": 12}, at=when)
+    cases.record_prevention(e.id, {"kind": "suicide", "people": 1}, at=datetime(2026, 10, 12, tzinfo=LOCAL))
     got = week(world.t1)["prevented"]
     assert got["civil_to_criminal"] == {"cases": 2, "people": 6}
     assert got["group_petition"] == {"cases": 1, "people": 12}

@@ -16,12 +16,14 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from mediation.common.clock import LOCAL, local_midnight, period_bounds
+from mediation.common.errors import DomainError
+from mediation.disputes import cases, triggers
 from mediation.extensions import db
 from mediation.models import Committee, Deadline, Dispute, Event, OrgUnit, PreventionRecord, User
 from mediation.models.enums import DISPUTE_TYPES, PREVENTION_KINDS, SOURCES
-from mediation.services import disputes, statistics, transitions, users
-from mediation.services.clock import LOCAL, local_midnight, period_bounds
-from mediation.services.errors import DomainError
+from mediation.orgs import users
+from mediation.reports import statistics
 from tests.factories import PASSWORD, make_world, uniq
 
 MEDIATION_DAYS = timedelta(days=30)  # the default policy, calendar days
@@ -81,7 +83,7 @@ def build_history(data, world, base: datetime, limit: datetime, now: datetime) -
     for _ in range(data.draw(st.integers(1, 6), label="disputes")):
         committee = world.committees[data.draw(st.sampled_from(COMMITTEES))]
         when = base + timedelta(hours=data.draw(st.integers(0, 24 * 28)))
-        dispute = disputes.register_dispute({
+        dispute = cases.register_dispute({
             "committee": committee.code, "dispute_type": data.draw(st.sampled_from(sorted(DISPUTE_TYPES))),
             "source": data.draw(st.sampled_from(sorted(SOURCES))), "summary": "纠纷",
             "received_at": when.isoformat(),
@@ -95,7 +97,7 @@ def build_history(data, world, base: datetime, limit: datetime, now: datetime) -
             if trigger == "stop":
                 break
             if trigger == "prevention":
-                disputes.record_prevention(dispute.id, {"kind": data.draw(st.sampled_from(sorted(PREVENTION_KINDS))),
+                cases.record_prevention(dispute.id, {"kind": data.draw(st.sampled_from(sorted(PREVENTION_KINDS))),
                                                         "people": data.draw(st.integers(1, 50))}, at=when)
                 dispute = db.session.get(Dispute, dispute.id)
                 continue
@@ -103,7 +105,7 @@ def build_history(data, world, base: datetime, limit: datetime, now: datetime) -
             if payload is None:
                 continue
             try:
-                dispute = transitions.fire_trigger(dispute.id, trigger, version=dispute.version, occurred_at=when,
+                dispute = triggers.fire_trigger(dispute.id, trigger, version=dispute.version, occurred_at=when,
                                                    payload=payload, at=now)
             except DomainError:  # a guard said no (e.g. a second extension): nothing changed
                 dispute = db.session.get(Dispute, dispute.id)
@@ -205,8 +207,8 @@ class Reference:
                     committee = self.by_code[e.payload["to_committee"]]
             if not committee.org.path.startswith(scope.path):
                 continue
-            for kind, triggers in opens.items():
-                openers = [e for e in events if e.trigger in triggers]
+            for kind, opening in opens.items():
+                openers = [e for e in events if e.trigger in opening]
                 rows = [x for x in self.deadlines[d.id] if x.kind == kind]
                 assert len(openers) == len(rows), (kind, openers, rows)
                 for opener, row in zip(openers, rows, strict=True):

@@ -8,11 +8,12 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from mediation.common.errors import DomainError
+from mediation.disputes import cases, triggers
+from mediation.disputes.policy import set_policy
 from mediation.extensions import db
 from mediation.models import Committee, Deadline, Dispute, User
-from mediation.services import disputes, transitions, users
-from mediation.services.errors import DomainError
-from mediation.services.policy import set_policy
+from mediation.orgs import users
 from tests import factories
 from tests.core_helpers import (
     DAY,
@@ -90,7 +91,7 @@ def test_every_other_trigger_is_refused_and_changes_nothing(world, state):
                    "mediators": [world.m1.username]}
         exc = refused(d.id, try_fire(d, trigger, payload=payload), "invalid_transition")
         assert exc.details["state"] == state and exc.details["trigger"] == trigger, trigger
-    assert sorted(transitions.allowed_triggers(reload(d))) == sorted(t for t, s in TABLE if s == state)
+    assert sorted(triggers.allowed_triggers(reload(d))) == sorted(t for t, s in TABLE if s == state)
 
 
 def test_registration_is_the_first_event(world):
@@ -646,7 +647,7 @@ def test_occurred_at_may_be_back_dated_and_defaults_to_now(world):
     d = register(world.cv1, T0)
     d = reload(step(d, "accept", when="2026-03-03T08:30:00"))  # no offset: Asia/Shanghai
     assert d.accepted_at == local(2026, 3, 3, 8, 30)
-    d = reload(transitions.fire_trigger(d.id, "withdraw", version=d.version, payload={"reason": "r"}, at=NOW))
+    d = reload(triggers.fire_trigger(d.id, "withdraw", version=d.version, payload={"reason": "r"}, at=NOW))
     assert d.closed_at == NOW and events(d)[-1].occurred_at == NOW and events(d)[-1].recorded_at == NOW
 
 
@@ -654,7 +655,7 @@ def test_a_client_clock_slightly_ahead_records_now(world):
     d = register(world.cv1, T0)
     d = reload(step(d, "accept", when=NOW + timedelta(seconds=90)))
     assert d.accepted_at == NOW
-    d = reload(transitions.fire_trigger(d.id, "withdraw", version=d.version, payload={"reason": "r"}, at=NOW))
+    d = reload(triggers.fire_trigger(d.id, "withdraw", version=d.version, payload={"reason": "r"}, at=NOW))
     assert d.state == "closed"  # "now" is not before the previous event
 
 
@@ -664,7 +665,7 @@ def test_version_conflict_changes_nothing(world):
     for version in (0, 2, 99):
         refused(d.id, try_fire(d, "accept", version=version), "version_conflict")
     for version in ("1", True, None, 1.0):
-        refused(d.id, lambda v=version: transitions.fire_trigger(d.id, "accept", version=v, at=NOW),
+        refused(d.id, lambda v=version: triggers.fire_trigger(d.id, "accept", version=v, at=NOW),
                 "validation_error", fields={"version"})
     d = reload(step(d, "accept"))
     refused(d.id, try_fire(d, "withdraw", version=1, payload={"reason": "r"}), "version_conflict")
@@ -674,7 +675,7 @@ def test_who_may_fire(world):
     d = register(world.cv1)
     for key in ("m2", "m3", "mt1", "mco", "s_t2"):
         refused(d.id, try_fire(d, "accept", actor=world.users[key]), "not_found")
-    refused(d.id, lambda: transitions.fire_trigger(10 ** 9, "accept", version=1, at=NOW), "not_found")
+    refused(d.id, lambda: triggers.fire_trigger(10 ** 9, "accept", version=1, at=NOW), "not_found")
     d = step(d, "accept", actor=world.m1b)  # a mediator of the handling committee
     d = step(d, "assign", actor=world.s_t1, mediators=[world.m1b.username])  # supervisors whose scope holds it
     d = step(d, "start_mediation", actor=world.s_co)
@@ -733,5 +734,5 @@ def test_a_working_day_deadline_into_an_unknown_year_is_refused(world):
 def test_snapshot_sees_every_kind_of_change(world):
     d = reach("in_mediation", world.cv1)
     before = snapshot(d.id)
-    disputes.record_session(d.id, {"mode": "phone", "held_at": (NOW - DAY).isoformat()}, at=NOW)
+    cases.record_session(d.id, {"mode": "phone", "held_at": (NOW - DAY).isoformat()}, at=NOW)
     assert snapshot(d.id) != before

@@ -6,10 +6,11 @@ from datetime import timedelta
 
 import pytest
 
+from mediation.disputes import cases
 from mediation.extensions import db
+from mediation.infra.tasks_seam import send_task
 from mediation.models import Notification, User
-from mediation.services import disputes, reminders
-from mediation.tasks_seam import send_task
+from mediation.notifications import reminders
 from tests.live import (
     MailSink,
     RedisServer,
@@ -147,7 +148,7 @@ def test_with_redis_stopped_the_web_keeps_working_and_mail_goes_out_after_it_ret
             assert health.get_json() == {"status": "ok", "database": "ok", "broker": "down"}
             assert client.get("/api/v1/openapi.json").status_code == 200
             d, at = overdue(world, committee=world.cv3)
-            raised = disputes.update_dispute(d.id, {"version": d.version, "risk_level": "red"})  # what PATCH does
+            raised = cases.update_dispute(d.id, {"version": d.version, "risk_level": "red"})  # what PATCH does
             assert raised.risk_level == "red"
             down = web.test_cli_runner().invoke(args=["reminders", "scan", "--now", at.isoformat()])
             assert down.exit_code == 0, down.output

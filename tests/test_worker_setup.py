@@ -5,9 +5,9 @@ from datetime import datetime
 
 from celery.schedules import crontab
 
-from mediation.celery_app import QUEUES
-from mediation.runner import processes
-from mediation.services.clock import LOCAL
+from mediation.common.clock import LOCAL
+from mediation.infra.jobs import QUEUES
+from mediation.infra.runner import processes
 from tests.live import app_context, free_port, live_app
 
 
@@ -56,7 +56,7 @@ def test_with_the_broker_down_sending_returns_false_and_health_says_down(app):
     down = live_app(app, CELERY_BROKER_URL=f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
     with app_context(down, app):
         from mediation.health import broker_status
-        from mediation.tasks_seam import send_task, send_tasks
+        from mediation.infra.tasks_seam import send_task, send_tasks
 
         assert send_task("mediation.scan_reminders", queue="reminders") is False
         assert send_tasks([("mediation.deliver_notifications", ([1],), "email")] * 3) == 0

@@ -232,18 +232,6 @@ class WorkflowDefinition:
             raise GuardFailed(message, reason=reason, trigger=trigger)
         return state if transition.dest == "=" else subject.state
 
-    def draw(self, path: str, title: Optional[str] = None) -> None:
-        """Writes the diagram of this definition (needs `transitions[diagrams]` and Graphviz)."""
-        from transitions.extensions import GraphMachine
-
-        config = self.machine_config()
-        for row in config["transitions"]:
-            row["conditions"] = [c.__name__ for c in row["conditions"]]
-            if row["dest"] == "=":
-                row["dest"] = None
-        GraphMachine(model=None, title=title or self.name, show_conditions=True, **config).get_graph().draw(
-            path, prog="dot")
-
 
 def guard(reason: str):
     """Names a guard's refusal reason (defaults to the function's name)."""

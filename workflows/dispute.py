@@ -1,4 +1,4 @@
-"""The standard people's-mediation workflow (DESIGN.md, "The workflow").
+"""The standard people's-mediation workflow (docs/workflow.md).
 
 Facts a caller supplies (all plain values):
   handling_org_path     ids from the root to the handling committee's org

@@ -15,7 +15,7 @@ from mediation.api.blueprint import Blueprint
 from mediation.api.schemas import Instant, Schema
 from mediation.api.security import bearer_token
 from mediation.extensions import limiter
-from mediation.services import users
+from mediation.orgs import users
 
 blp = Blueprint("auth", __name__, url_prefix="/auth", description="Bearer tokens (登录令牌)")
 

@@ -7,7 +7,7 @@ from mediation.api.blueprint import Blueprint
 from mediation.api.schemas import PageArgs, Schema, one_of, page_of
 from mediation.api.security import current_actor
 from mediation.models.enums import COMMITTEE_KINDS, DISPUTE_TYPES
-from mediation.services import orgs
+from mediation.orgs import tree
 
 blp = Blueprint("committees", __name__, url_prefix="/committees", description="Mediation committees (调委会)")
 
@@ -40,7 +40,7 @@ class CommitteeListArgs(PageArgs):
 @blp.errors(400, 401, 403, 409, 413, 422)
 def create_committee(body: dict):
     """Adds a committee (admin, or a supervisor within scope)."""
-    return orgs.create_committee(body["code"], body["name"], body["org"], body["kind"], body["specialties"],
+    return tree.create_committee(body["code"], body["name"], body["org"], body["kind"], body["specialties"],
                                  actor=current_actor())
 
 
@@ -50,4 +50,4 @@ def create_committee(body: dict):
 @blp.errors(401, 404, 422)
 def list_committees(args: dict):
     """Lists the committees in the caller's scope (`org`: that org's subtree)."""
-    return orgs.list_committees(current_actor(), org=args.get("org"), page=args["page"], per_page=args["per_page"])
+    return tree.list_committees(current_actor(), org=args.get("org"), page=args["page"], per_page=args["per_page"])

@@ -6,10 +6,10 @@ from marshmallow import fields
 from mediation.api.blueprint import Blueprint
 from mediation.api.schemas import Instant, PageArgs, Schema, one_of, page_of
 from mediation.api.security import current_actor
+from mediation.common.clock import now
+from mediation.disputes import deadlines
 from mediation.models import Deadline
 from mediation.models.enums import DEADLINE_KINDS
-from mediation.services import deadlines
-from mediation.services.clock import now
 
 blp = Blueprint("deadlines", __name__, url_prefix="/deadlines", description="Deadlines in scope")
 

@@ -1,4 +1,4 @@
-"""How a dispute reads and is written in the API (API.md, "A dispute reads").
+"""How a dispute reads and is written in the API (docs/api.md).
 
 ID and phone numbers leave only through the masking helpers of services/personal.py.
 """
@@ -8,11 +8,22 @@ from marshmallow import fields, validate
 
 import workflows
 from mediation.api.schemas import Day, Instant, Money, PageArgs, Schema, one_of
-from mediation.models.enums import (AGREEMENT_FORMS, DISPUTE_TYPES, FOLLOW_UP_METHODS, PARTY_KINDS,
-                                    PARTY_ROLES, PERFORMANCE, PREVENTION_KINDS, REFERRALS, REJECT_REASONS,
-                                    RISK_LEVELS, SESSION_MODES, SOURCES)
-from mediation.services.personal import mask_id_number, mask_phone
-from mediation.services.transitions import allowed_triggers
+from mediation.common.personal import mask_id_number, mask_phone
+from mediation.disputes.triggers import allowed_triggers
+from mediation.models.enums import (
+    AGREEMENT_FORMS,
+    DISPUTE_TYPES,
+    FOLLOW_UP_METHODS,
+    PARTY_KINDS,
+    PARTY_ROLES,
+    PERFORMANCE,
+    PREVENTION_KINDS,
+    REFERRALS,
+    REJECT_REASONS,
+    RISK_LEVELS,
+    SESSION_MODES,
+    SOURCES,
+)
 
 STANDARD = workflows.get("standard")
 
@@ -160,7 +171,7 @@ class DisputePatch(Schema):
 
 
 class TransitionIn(Schema):
-    """`trigger`, `version`, `occurred_at` and the trigger's own payload (API.md, payloads by trigger)."""
+    """`trigger`, `version`, `occurred_at` and the trigger's own payload (docs/workflow.md, the triggers)."""
 
     trigger = one_of(STANDARD.triggers, required=True)
     version = fields.Integer(required=True, strict=True,

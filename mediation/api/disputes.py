@@ -2,11 +2,21 @@
 from __future__ import annotations
 
 from mediation.api.blueprint import ID, Blueprint
-from mediation.api.dispute_schemas import (DisputeIn, DisputeListArgs, DisputeOut, DisputePatch, EventOut,
-                                           PreventionIn, PreventionOut, SessionIn, SessionOut, TransitionIn)
+from mediation.api.dispute_schemas import (
+    DisputeIn,
+    DisputeListArgs,
+    DisputeOut,
+    DisputePatch,
+    EventOut,
+    PreventionIn,
+    PreventionOut,
+    SessionIn,
+    SessionOut,
+    TransitionIn,
+)
 from mediation.api.schemas import page_of
 from mediation.api.security import current_actor
-from mediation.services import disputes, transitions
+from mediation.disputes import cases, triggers
 
 blp = Blueprint("disputes", __name__, url_prefix="/disputes", description="Disputes and their workflow")
 
@@ -17,7 +27,7 @@ blp = Blueprint("disputes", __name__, url_prefix="/disputes", description="Dispu
 @blp.errors(400, 401, 413, 422)
 def register_dispute(body: dict):
     """Registers a dispute (登记) into a committee the caller may register into."""
-    return disputes.register_dispute(body, actor=current_actor())
+    return cases.register_dispute(body, actor=current_actor())
 
 
 @blp.route("", methods=["GET"])
@@ -26,7 +36,7 @@ def register_dispute(body: dict):
 @blp.errors(401, 404, 422)
 def list_disputes(args: dict):
     """Lists the disputes in the caller's scope, newest first (`org` includes its subtree)."""
-    return disputes.list_disputes(current_actor(), **args)
+    return cases.list_disputes(current_actor(), **args)
 
 
 @blp.route(f"/<{ID}:dispute_id>", methods=["GET"])
@@ -34,7 +44,7 @@ def list_disputes(args: dict):
 @blp.errors(401, 404)
 def get_dispute(dispute_id: int):
     """One dispute with its parties, assignments, sessions, agreement, follow-ups and deadlines."""
-    return disputes.load_dispute(dispute_id, current_actor())
+    return cases.load_dispute(dispute_id, current_actor())
 
 
 @blp.route(f"/<{ID}:dispute_id>", methods=["PATCH"])
@@ -43,7 +53,7 @@ def get_dispute(dispute_id: int):
 @blp.errors(400, 401, 404, 409, 413, 422)
 def update_dispute(body: dict, dispute_id: int):
     """Edits summary, amount or risk level under the optimistic lock (stale `version` → 409)."""
-    return disputes.update_dispute(dispute_id, body, actor=current_actor())
+    return cases.update_dispute(dispute_id, body, actor=current_actor())
 
 
 @blp.route(f"/<{ID}:dispute_id>/transitions", methods=["POST"])
@@ -54,7 +64,7 @@ def fire_trigger(body: dict, dispute_id: int):
     """Fires a workflow trigger: `invalid_transition`, `guard_failed` (details.reason) or
     `version_conflict` → 409, and nothing changes."""
     trigger, version, occurred_at = body.pop("trigger"), body.pop("version"), body.pop("occurred_at", None)
-    return transitions.fire_trigger(dispute_id, trigger, version=version, actor=current_actor(),
+    return triggers.fire_trigger(dispute_id, trigger, version=version, actor=current_actor(),
                                     occurred_at=occurred_at, payload=body)
 
 
@@ -64,7 +74,7 @@ def fire_trigger(body: dict, dispute_id: int):
 @blp.errors(400, 401, 404, 409, 413, 422)
 def record_session(body: dict, dispute_id: int):
     """Records a mediation session (调解记录); only while in mediation (else 409)."""
-    return disputes.record_session(dispute_id, body, actor=current_actor())
+    return cases.record_session(dispute_id, body, actor=current_actor())
 
 
 @blp.route(f"/<{ID}:dispute_id>/preventions", methods=["POST"])
@@ -73,7 +83,7 @@ def record_session(body: dict, dispute_id: int):
 @blp.errors(400, 401, 404, 413, 422)
 def record_prevention(body: dict, dispute_id: int):
     """Records what the mediation prevented (防止民转刑, 防止自杀 …) and for how many people."""
-    return disputes.record_prevention(dispute_id, body, actor=current_actor())
+    return cases.record_prevention(dispute_id, body, actor=current_actor())
 
 
 @blp.route(f"/<{ID}:dispute_id>/events", methods=["GET"])
@@ -81,4 +91,4 @@ def record_prevention(body: dict, dispute_id: int):
 @blp.errors(401, 404)
 def list_events(dispute_id: int):
     """The audit trail, oldest first."""
-    return disputes.list_events(dispute_id, current_actor())
+    return cases.list_events(dispute_id, current_actor())

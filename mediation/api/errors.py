@@ -1,6 +1,6 @@
 """The one error shape of the API, and the one place that maps errors to statuses.
 
-Every refusal under /api/v1 reads `{"error": {"code", "message", "details"}}` (API.md,
+Every refusal under /api/v1 reads `{"error": {"code", "message", "details"}}` (docs/api.md,
 Conventions): domain errors by their code, werkzeug's HTTP errors (404/405/413, a body that is
 not a JSON object) by their name, and webargs' schema errors as `validation_error` with
 `details.fields` mapping each bad field to its messages.
@@ -17,7 +17,7 @@ from typing import Any
 from flask import Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from mediation.services.errors import DomainError
+from mediation.common.errors import DomainError
 
 log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"

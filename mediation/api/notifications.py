@@ -6,7 +6,7 @@ from marshmallow import fields
 from mediation.api.blueprint import ID, Blueprint
 from mediation.api.schemas import Instant, PageArgs, Schema, page_of
 from mediation.api.security import current_actor
-from mediation.services import inbox
+from mediation.notifications import inbox
 
 blp = Blueprint("notifications", __name__, url_prefix="/notifications", description="The caller's notifications")
 

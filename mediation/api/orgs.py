@@ -9,7 +9,7 @@ from mediation.api.blueprint import Blueprint
 from mediation.api.schemas import PageArgs, Schema, one_of, page_of
 from mediation.api.security import current_actor
 from mediation.models.enums import DAY_COUNTS, ORG_LEVELS
-from mediation.services import orgs
+from mediation.orgs import tree
 
 blp = Blueprint("orgs", __name__, url_prefix="/orgs", description="The org tree (省 > 市 > 县 > 乡镇 > 村)")
 
@@ -39,7 +39,7 @@ def _days(low: int = 1) -> fields.Integer:
 
 
 class PolicyValues(Schema):
-    """An org's policy keys (DESIGN.md, Deadlines); null clears an own value so it is inherited."""
+    """An org's policy keys (docs/deadlines.md); null clears an own value so it is inherited."""
 
     acceptance_days = _days()
     mediation_days = _days()
@@ -89,7 +89,7 @@ def policy_body(described: dict[str, Any]) -> dict[str, Any]:
 @blp.errors(400, 401, 403, 409, 413, 422)
 def create_org(body: dict):
     """Adds an org (admin). A child is exactly one level below its parent."""
-    return orgs.create_org(body["code"], body["name"], body["level"], body["parent"], actor=current_actor())
+    return tree.create_org(body["code"], body["name"], body["level"], body["parent"], actor=current_actor())
 
 
 @blp.route("", methods=["GET"])
@@ -98,7 +98,7 @@ def create_org(body: dict):
 @blp.errors(401, 404, 422)
 def list_orgs(args: dict):
     """Lists the orgs in the caller's scope (their org and its subtree)."""
-    return orgs.list_orgs(current_actor(), page=args["page"], per_page=args["per_page"], level=args.get("level"),
+    return tree.list_orgs(current_actor(), page=args["page"], per_page=args["per_page"], level=args.get("level"),
                           parent=args.get("parent"))
 
 
@@ -107,7 +107,7 @@ def list_orgs(args: dict):
 @blp.errors(401, 404)
 def get_policy(code: str):
     """The deadline policy in force at the org: own values and inherited ones."""
-    return policy_body(orgs.org_policy(code, current_actor()))
+    return policy_body(tree.org_policy(code, current_actor()))
 
 
 @blp.route("/<code>/policy", methods=["PUT"])
@@ -121,4 +121,4 @@ def put_policy(body: dict, code: str):
     to deadlines created afterwards.
     """
     values = {k: v for k, v in body.items() if k in PolicyValues._declared_fields}
-    return policy_body(orgs.set_org_policy(code, values, current_actor()))
+    return policy_body(tree.set_org_policy(code, values, current_actor()))

@@ -1,6 +1,6 @@
 """Fengqiao statistics and weekly reports: /stats, /reports/weekly, /reports/subscriptions.
 
-The figures are computed by services/statistics.py and services/reports.py (imported inside the
+The figures are computed by services/statistics.py and services/weekly.py (imported inside the
 views); their answers are passed through as they are, the schemas below document them.
 """
 from __future__ import annotations
@@ -14,11 +14,10 @@ from marshmallow import fields, validate
 from mediation.api.blueprint import ID, Blueprint
 from mediation.api.schemas import YEARS, Day, PageArgs, Schema, page_of
 from mediation.api.security import current_actor
-from mediation.services.clock import WEEK_RE, parse_week
+from mediation.common.clock import WEEK_RE, parse_week
 
 stats_blp = Blueprint("stats", __name__, url_prefix="/stats", description="Fengqiao statistics (枫桥经验统计)")
 blp = Blueprint("reports", __name__, url_prefix="/reports", description="Weekly reports and their subscribers")
-blueprints = (stats_blp, blp)
 
 
 # -- query arguments ---------------------------------------------------------------------------
@@ -74,7 +73,7 @@ def _rate() -> fields.Float:
 
 
 class StatsOut(Schema):
-    """The figures of DESIGN.md (Fengqiao statistics) for an org's subtree and a period of days."""
+    """The Fengqiao figures (docs/metrics.md) for an org's subtree and a period of days."""
 
     org = fields.String(required=True)
     date_from = fields.String(required=True, data_key="from")
@@ -125,7 +124,7 @@ def _org_or_own(args: dict) -> str:
         return args["org"]
     actor = current_actor()
     if actor.org is None:
-        from mediation.services.errors import ValidationError
+        from mediation.common.errors import ValidationError
 
         raise ValidationError({"org": ["is required"]})
     return actor.org.code
@@ -144,8 +143,7 @@ def _passed(body: Any, status: int = 200):
 @stats_blp.errors(401, 404, 422)
 def get_stats(args: dict):
     """The Fengqiao figures for an org (and its subtree) over the days [from, to]."""
-    from mediation.services import statistics
-
+    from mediation.reports import statistics
     return _passed(statistics.stats_for(_org_or_own(args), args["date_from"], args["date_to"], current_actor()))
 
 
@@ -155,9 +153,8 @@ def get_stats(args: dict):
 @blp.errors(401, 404, 422)
 def get_weekly(args: dict):
     """That week's snapshot (computed and stored on first request once the week is over)."""
-    from mediation.services import reports
-
-    return _passed(reports.weekly_snapshot(_org_or_own(args), args["week"], current_actor()))
+    from mediation.reports import weekly
+    return _passed(weekly.weekly_snapshot(_org_or_own(args), args["week"], current_actor()))
 
 
 @blp.route("/subscriptions", methods=["POST"])
@@ -166,9 +163,8 @@ def get_weekly(args: dict):
 @blp.errors(400, 401, 403, 404, 409, 413, 422)
 def add_subscription(body: dict):
     """Adds an address to an org's weekly report (admin, or a supervisor within scope)."""
-    from mediation.services import reports
-
-    return _passed(reports.add_subscription(body["org"], body["email"], current_actor()), 201)
+    from mediation.reports import weekly
+    return _passed(weekly.add_subscription(body["org"], body["email"], current_actor()), 201)
 
 
 @blp.route("/subscriptions", methods=["GET"])
@@ -177,9 +173,8 @@ def add_subscription(body: dict):
 @blp.errors(401, 403, 404, 422)
 def list_subscriptions(args: dict):
     """The addresses added to weekly reports in the caller's scope."""
-    from mediation.services import reports
-
-    return _passed(reports.list_subscriptions(current_actor(), args.get("org"), args["page"], args["per_page"]))
+    from mediation.reports import weekly
+    return _passed(weekly.list_subscriptions(current_actor(), args.get("org"), args["page"], args["per_page"]))
 
 
 @blp.route(f"/subscriptions/<{ID}:subscription_id>", methods=["DELETE"])
@@ -187,6 +182,5 @@ def list_subscriptions(args: dict):
 @blp.errors(401, 403, 404)
 def remove_subscription(subscription_id: int):
     """Removes an added address."""
-    from mediation.services import reports
-
-    reports.remove_subscription(subscription_id, current_actor())
+    from mediation.reports import weekly
+    weekly.remove_subscription(subscription_id, current_actor())

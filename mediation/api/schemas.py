@@ -12,7 +12,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from mediation.services.clock import isoformat, parse_instant
+from mediation.common.clock import isoformat, parse_instant
 
 MONEY_PATTERN = r"^\d{1,12}(\.\d{1,2})?$"
 YEARS = range(1900, 3000)  # dates and times outside are refused (and would overflow time-zone arithmetic)

@@ -5,9 +5,9 @@ from typing import Optional
 
 from flask import current_app, g, request
 
+from mediation.common.errors import Unauthorized
 from mediation.models import User
-from mediation.services import users
-from mediation.services.errors import Unauthorized
+from mediation.orgs import users
 
 
 def current_actor() -> User:

@@ -7,7 +7,7 @@ from mediation.api.blueprint import Blueprint
 from mediation.api.schemas import Instant, PageArgs, Schema, one_of, page_of
 from mediation.api.security import current_actor
 from mediation.models.enums import ROLES
-from mediation.services import users
+from mediation.orgs import users
 
 blp = Blueprint("users", __name__, url_prefix="/users", description="Users and their roles")
 

@@ -1,14 +1,11 @@
-"""Command line: `flask --app wsgi …` (API.md, Command line), one module per area."""
+"""Command line: `flask --app wsgi …` (docs/api.md, Command line), one module per area."""
 from __future__ import annotations
-
-import importlib
 
 from flask import Flask
 
-MODULES = ("users", "demo", "reminders", "reports", "calendar")
-
 
 def init_app(app: Flask) -> None:
-    for name in MODULES:
-        module = importlib.import_module(f"mediation.commands.{name}")
+    from mediation.commands import calendar, demo, reminders, reports, users
+
+    for module in (users, demo, reminders, reports, calendar):
         module.register(app)

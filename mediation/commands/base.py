@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from mediation.services.errors import DomainError
+from mediation.common.errors import DomainError
 
 
 def fail(exc: DomainError) -> None:

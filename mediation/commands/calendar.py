@@ -20,7 +20,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from mediation.commands.base import fail
-from mediation.services.errors import DomainError
+from mediation.common.errors import DomainError
 
 calendar_cli = AppGroup("calendar", help="The working-day calendar (holidays and adjusted working weekends).")
 
@@ -30,7 +30,7 @@ calendar_cli = AppGroup("calendar", help="The working-day calendar (holidays and
 @click.argument("file", type=click.File("rb"))
 def load_command(year: int, file) -> None:
     """Loads YEAR's holidays and adjusted working days from FILE (JSON, see `calendar --help`)."""
-    from mediation.services.calendar import describe_year, load_year_document
+    from mediation.disputes.workdays import describe_year, load_year_document
 
     try:
         document = json.loads(file.read().decode("utf-8-sig"))
@@ -50,7 +50,7 @@ def load_command(year: int, file) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the year as a JSON document (the load format).")
 def show_command(year: int, as_json: bool) -> None:
     """Shows YEAR's holidays and adjusted working days, and where they come from."""
-    from mediation.services.calendar import describe_year
+    from mediation.disputes.workdays import describe_year
 
     try:
         described = describe_year(year)

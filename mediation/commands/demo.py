@@ -1,4 +1,8 @@
-"""`flask --app wsgi seed-demo [--cases N] [--if-empty] [--seed S]`: the demo jurisdiction and N disputes."""
+"""`flask --app wsgi seed-demo [--cases N] [--if-empty] [--seed S]`: the demo jurisdiction and N disputes.
+
+The one place the application reaches the demo generator (the top-level `demo/` package, which is
+a tool beside the product, not part of it): docs/architecture.md.
+"""
 from __future__ import annotations
 
 import sys
@@ -9,7 +13,7 @@ from flask import Flask
 from tqdm import tqdm
 
 from mediation.commands.base import fail
-from mediation.services.errors import DomainError
+from mediation.common.errors import DomainError
 
 
 @click.command("seed-demo")
@@ -21,7 +25,7 @@ from mediation.services.errors import DomainError
               help="Processes that live the disputes (default: the CPUs, for 5000 disputes or more).")
 def seed_demo_command(cases: int, if_empty: bool, seed: int | None, workers: int | None) -> None:
     """Seeds a demo city: org tree, committees, users and N disputes across every state (演示数据)."""
-    from mediation.services.demo import DEMO_LOGINS, DEMO_PASSWORD, seed_demo
+    from demo.seed import DEMO_LOGINS, DEMO_PASSWORD, seed_demo
 
     started = time.perf_counter()
     with tqdm(total=cases, unit="case", desc="seed-demo", file=sys.stderr, dynamic_ncols=True,
@@ -39,6 +43,13 @@ def seed_demo_command(cases: int, if_empty: bool, seed: int | None, workers: int
     click.echo("  " + ", ".join(f"{name} {seconds:.1f}s" for name, seconds in result.phases.items()) + "; rows: "
                + ", ".join(f"{table} {n}" for table, n in result.rows.items()))
     click.echo(f"demo logins (password {DEMO_PASSWORD}): " + ", ".join(u for u, _ in DEMO_LOGINS if u[0] != "("))
+
+
+def demo_logins() -> tuple[str, list[tuple[str, str]]]:
+    """The demo password and (username, who) of the named demo accounts, for `make run`'s banner."""
+    from demo.seed import DEMO_LOGINS, DEMO_PASSWORD
+
+    return DEMO_PASSWORD, list(DEMO_LOGINS)
 
 
 def register(app: Flask) -> None:

@@ -12,7 +12,7 @@ reminders_cli = AppGroup("reminders", help="Deadline reminders, supervisor escal
 
 
 def _instant(ctx, param, value: Optional[str]) -> Optional[datetime]:
-    from mediation.services.clock import parse_instant
+    from mediation.common.clock import parse_instant
 
     if not value:
         return None
@@ -31,8 +31,7 @@ def scan_command(now: Optional[datetime]) -> None:
     With the broker down the notifications are still created and the command exits 0: the next
     scan queues their emails.
     """
-    from mediation.services import reminders
-
+    from mediation.notifications import reminders
     result = reminders.scan(now)
     kinds = ", ".join(f"{kind} {count}" for kind, count in result.created.items())
     click.echo(f"created {result.total} notification(s) ({kinds}) as of {result.as_dict()['at']}")
@@ -49,8 +48,7 @@ def scan_command(now: Optional[datetime]) -> None:
 @click.option("--limit", default=50, show_default=True, help="How many, newest first.")
 def failed_command(limit: int) -> None:
     """Lists the email notifications that failed for good (after the last attempt, or refused)."""
-    from mediation.services import notify
-
+    from mediation.notifications import notify
     page = notify.failed_notifications(None, per_page=limit)
     for row in page["items"]:
         click.echo(f"{row.id}\t{row.kind}\t{row.address}\tattempts {row.attempts}\t{row.last_error or ''}")
@@ -61,8 +59,7 @@ def failed_command(limit: int) -> None:
 @click.option("--id", "ids", multiple=True, type=int, help="Only these notifications (repeatable). Default: all.")
 def retry_failed_command(ids: tuple[int, ...]) -> None:
     """Queues failed email notifications again (after the SMTP problem or the address is fixed)."""
-    from mediation.services import notify
-
+    from mediation.notifications import notify
     again = notify.retry_failed(None, list(ids) if ids else None)
     click.echo(f"{len(again)} failed notification(s) pending again and queued")
 

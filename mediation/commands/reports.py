@@ -10,19 +10,20 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from mediation.commands.base import fail
-from mediation.services.errors import DomainError
+from mediation.common.errors import DomainError
+from mediation.infra import jobs
 
 reports_cli = AppGroup("reports", help="Weekly Fengqiao reports.")
 
 
 def _deliver_inline(notification_ids: list[int]) -> tuple[int, int]:
     """Delivers the given email notifications now (the reminders helper's mailer); (sent, failed)."""
-    from mediation.services import mailer  # lazily: the delivery code lives with the reminders
+    from mediation.notifications import delivery  # lazily: the delivery code lives with the reminders
 
     sent = failed = 0
     for notification_id in notification_ids:
         try:
-            ok = mailer.deliver(notification_id)
+            ok = delivery.deliver(notification_id)
         except Exception as exc:  # noqa: BLE001 - reported, the row stays pending for the next scan
             click.echo(f"notification {notification_id}: {exc.__class__.__name__}: {exc}", err=True)
             failed += 1
@@ -43,10 +44,10 @@ def weekly_command(org_code: str, week: str, send: bool, now: Optional[str]) -> 
     """Computes and stores the week's snapshot, prints it; --send emails it to the subscribers."""
     from sqlalchemy import select
 
+    from mediation.common.clock import parse_instant
     from mediation.extensions import db
     from mediation.models import Notification
-    from mediation.services import reports
-    from mediation.services.clock import parse_instant
+    from mediation.reports import weekly
 
     at: Optional[datetime] = None
     if now:
@@ -55,18 +56,18 @@ def weekly_command(org_code: str, week: str, send: bool, now: Optional[str]) -> 
         except ValueError:
             raise click.BadParameter("must be an ISO 8601 time", param_hint="--now") from None
     try:
-        report = reports.weekly_snapshot(org_code, week, None, at=at)
+        report = weekly.weekly_snapshot(org_code, week, None, at=at)
         if send:
             if not report.get("final"):
                 raise click.ClickException(f"{week} is not over yet; only a finished week is sent")
-            created = reports.send_weekly(org_code, week, at=at)
-            key = f"weekly:{report['org']}:{week}:"
+            created = weekly.send_weekly(org_code, week, at=at)
+            key = jobs.weekly_key_prefix(report["org"], week)
             pending = list(db.session.scalars(
                 select(Notification.id).where(Notification.dedupe_key.startswith(key, autoescape=True),
                                               Notification.channel == "email", Notification.status != "sent")
                 .order_by(Notification.id)))
             sent, failed = _deliver_inline(pending)
-            report = reports.weekly_snapshot(org_code, week, None, at=at)
+            report = weekly.weekly_snapshot(org_code, week, None, at=at)
     except DomainError as exc:
         fail(exc)
     click.echo(json.dumps(report, ensure_ascii=False, indent=2))

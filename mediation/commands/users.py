@@ -6,7 +6,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from mediation.commands.base import fail
-from mediation.services.errors import DomainError
+from mediation.common.errors import DomainError
 
 users_cli = AppGroup("users", help="Manage users.")
 
@@ -21,7 +21,7 @@ users_cli = AppGroup("users", help="Manage users.")
 @click.option("--display-name", default="")
 def create_user_command(username, role, password, org, committee, email, display_name) -> None:
     """Creates a user."""
-    from mediation.services.users import create_user
+    from mediation.orgs.users import create_user
 
     try:
         user = create_user(username, password, role, display_name=display_name, email=email, org=org,

@@ -1,1 +1,2 @@
-"""What every area shares: the names of codes, and other small common parts."""
+"""Shared helpers every area uses: the clock, paging, domain errors, personal data, scope, and the
+names of codes (names.py)."""

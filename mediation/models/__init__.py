@@ -3,8 +3,16 @@ from mediation.models.base import Base, utcnow
 from mediation.models.calendar import CalendarDay
 from mediation.models.committee import Committee
 from mediation.models.deadline import Deadline
-from mediation.models.dispute import (Agreement, Assignment, CaseCounter, Dispute, FollowUp, MediationSession, Party,
-                                      PreventionRecord)
+from mediation.models.dispute import (
+                                      Agreement,
+                                      Assignment,
+                                      CaseCounter,
+                                      Dispute,
+                                      FollowUp,
+                                      MediationSession,
+                                      Party,
+                                      PreventionRecord,
+)
 from mediation.models.event import Event
 from mediation.models.notification import Notification
 from mediation.models.org import OrgPolicy, OrgUnit

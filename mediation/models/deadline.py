@@ -32,4 +32,4 @@ class Deadline(Base):
     cancelled_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    dispute: Mapped["Dispute"] = relationship(back_populates="deadlines")  # noqa: F821
+    dispute: Mapped[Dispute] = relationship(back_populates="deadlines")  # noqa: F821

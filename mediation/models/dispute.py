@@ -10,9 +10,20 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mediation.models.base import Base, UTCDateTime, enum_check, utcnow
 from mediation.models.committee import Committee
-from mediation.models.enums import (AGREEMENT_FORMS, CONFIRMATION_STATES, DISPUTE_TYPES, FOLLOW_UP_METHODS,
-                                    OUTCOMES, PARTY_KINDS, PARTY_ROLES, PERFORMANCE, PREVENTION_KINDS,
-                                    RISK_LEVELS, SESSION_MODES, SOURCES)
+from mediation.models.enums import (
+    AGREEMENT_FORMS,
+    CONFIRMATION_STATES,
+    DISPUTE_TYPES,
+    FOLLOW_UP_METHODS,
+    OUTCOMES,
+    PARTY_KINDS,
+    PARTY_ROLES,
+    PERFORMANCE,
+    PREVENTION_KINDS,
+    RISK_LEVELS,
+    SESSION_MODES,
+    SOURCES,
+)
 from mediation.models.org import OrgUnit
 from mediation.models.user import User
 
@@ -72,21 +83,21 @@ class Dispute(Base):
 
     committee: Mapped[Committee] = relationship(lazy="joined")
     intake_org: Mapped[OrgUnit] = relationship(lazy="joined")
-    parties: Mapped[list["Party"]] = relationship(order_by="Party.id", back_populates="dispute")
-    assignments: Mapped[list["Assignment"]] = relationship(order_by="Assignment.id", back_populates="dispute")
-    sessions: Mapped[list["MediationSession"]] = relationship(order_by="MediationSession.held_at")
-    agreements: Mapped[list["Agreement"]] = relationship(order_by="Agreement.id")
-    follow_ups: Mapped[list["FollowUp"]] = relationship(order_by="FollowUp.id")
-    deadlines: Mapped[list["Deadline"]] = relationship(order_by="Deadline.id", back_populates="dispute")  # noqa: F821
-    preventions: Mapped[list["PreventionRecord"]] = relationship(order_by="PreventionRecord.id")
+    parties: Mapped[list[Party]] = relationship(order_by="Party.id", back_populates="dispute")
+    assignments: Mapped[list[Assignment]] = relationship(order_by="Assignment.id", back_populates="dispute")
+    sessions: Mapped[list[MediationSession]] = relationship(order_by="MediationSession.held_at")
+    agreements: Mapped[list[Agreement]] = relationship(order_by="Agreement.id")
+    follow_ups: Mapped[list[FollowUp]] = relationship(order_by="FollowUp.id")
+    deadlines: Mapped[list[Deadline]] = relationship(order_by="Deadline.id", back_populates="dispute")  # noqa: F821
+    preventions: Mapped[list[PreventionRecord]] = relationship(order_by="PreventionRecord.id")
 
     @property
-    def agreement(self) -> Optional["Agreement"]:
+    def agreement(self) -> Optional[Agreement]:
         """The agreement in force: the latest one (a reopened case may reach a new one)."""
         return self.agreements[-1] if self.agreements else None
 
     @property
-    def active_assignments(self) -> list["Assignment"]:
+    def active_assignments(self) -> list[Assignment]:
         return [a for a in self.assignments if a.ended_at is None]
 
     def __repr__(self) -> str:

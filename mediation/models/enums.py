@@ -1,4 +1,4 @@
-"""The domain's closed vocabularies, with their Chinese names (DESIGN.md)."""
+"""The domain's closed vocabularies, with their Chinese names."""
 from __future__ import annotations
 
 ORG_LEVELS = ("province", "city", "county", "township", "village")

@@ -45,4 +45,4 @@ class Event(Base):
 
     actor: Mapped[Optional[User]] = relationship(lazy="joined")
     committee: Mapped[Committee] = relationship(lazy="joined")
-    dispute: Mapped["Dispute"] = relationship()  # noqa: F821
+    dispute: Mapped[Dispute] = relationship()  # noqa: F821

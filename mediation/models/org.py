@@ -28,14 +28,14 @@ class OrgUnit(Base):
     path: Mapped[str] = mapped_column(String(400), default="")
     depth: Mapped[int] = mapped_column(Integer, default=0)
 
-    parent: Mapped[Optional["OrgUnit"]] = relationship(remote_side=[id])
+    parent: Mapped[Optional[OrgUnit]] = relationship(remote_side=[id])
 
     @property
     def ancestor_ids(self) -> list[int]:
         """Ids from the root down to and including this org."""
         return [int(x) for x in self.path.strip("/").split("/") if x]
 
-    def contains(self, other: "OrgUnit") -> bool:
+    def contains(self, other: OrgUnit) -> bool:
         """True when `other` is this org or lies in its subtree."""
         return other.path.startswith(self.path)
 
@@ -44,7 +44,7 @@ class OrgUnit(Base):
 
 
 class OrgPolicy(Base):
-    """An org's own deadline policy values; None means inherited from the parent (DESIGN.md)."""
+    """An org's own deadline policy values; None means inherited from the parent (docs/deadlines.md)."""
 
     __tablename__ = "org_policy"
     __table_args__ = (CheckConstraint("day_count IS NULL OR " + enum_check("day_count", DAY_COUNTS), name="day_count"),)
@@ -55,6 +55,6 @@ class OrgPolicy(Base):
     max_extension_days: Mapped[Optional[int]]
     max_extensions: Mapped[Optional[int]]
     follow_up_days: Mapped[Optional[int]]
-    remind_before_days: Mapped[Optional[list]] = mapped_column(JSON)
+    remind_before_days: Mapped[Optional[list]] = mapped_column(JSON(none_as_null=True))  # None → SQL NULL
     supervisor_after_days: Mapped[Optional[int]]
     day_count: Mapped[Optional[str]] = mapped_column(String(16))

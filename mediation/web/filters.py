@@ -8,7 +8,7 @@ from typing import Any, Optional
 from flask import Flask
 
 from mediation.common import names
-from mediation.services.clock import LOCAL
+from mediation.common.clock import LOCAL
 
 
 def localtime(moment: Optional[datetime]) -> str:

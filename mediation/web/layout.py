@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from mediation import i18n
-from mediation.services import inbox
+from mediation.notifications import inbox
 
 # (endpoint, label, roles that see it). Pages of other areas add their entries here.
 NAV: list[tuple[str, Any, tuple[str, ...]]] = [

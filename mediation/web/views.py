@@ -19,10 +19,11 @@ from wtforms.validators import DataRequired, Length
 
 from mediation import i18n
 from mediation.common import names
+from mediation.common.errors import Unauthorized, ValidationError
+from mediation.disputes import queue as work_queue
 from mediation.extensions import db, limiter, login_manager
 from mediation.models import User
-from mediation.services import users, work_queue
-from mediation.services.errors import Unauthorized, ValidationError
+from mediation.orgs import users
 from mediation.web.errors import keeps_input
 
 bp = Blueprint("web", __name__)

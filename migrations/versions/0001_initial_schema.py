@@ -1,13 +1,12 @@
 """initial schema
 
 Revision ID: b7e0ccc45a5d
-Revises: 
+Revises:
 Create Date: 2026-11-23 07:09:28.248803
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b7e0ccc45a5d'

@@ -11,8 +11,6 @@ Create Date: 2026-11-23 07:27:41.513173
 
 """
 from alembic import op
-import sqlalchemy as sa
-
 
 # revision identifiers, used by Alembic.
 revision = 'ff2bcca65e6f'

@@ -8,10 +8,25 @@ from sqlalchemy import func, select
 
 from mediation.extensions import db as _db
 from mediation.extensions import limiter
-from mediation.models import (Agreement, ApiToken, Assignment, Committee, Deadline, Dispute, Event, FollowUp,
-                              MediationSession, Notification, OrgPolicy, OrgUnit, Party, PreventionRecord,
-                              ReportSubscription, User)
-from mediation.services import users
+from mediation.models import (
+    Agreement,
+    ApiToken,
+    Assignment,
+    Committee,
+    Deadline,
+    Dispute,
+    Event,
+    FollowUp,
+    MediationSession,
+    Notification,
+    OrgPolicy,
+    OrgUnit,
+    Party,
+    PreventionRecord,
+    ReportSubscription,
+    User,
+)
+from mediation.orgs import users
 
 API = "/api/v1"
 COUNTED = (OrgUnit, OrgPolicy, Committee, User, ApiToken, Dispute, Party, Assignment, MediationSession, Agreement,

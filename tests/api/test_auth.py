@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 import textwrap
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -29,7 +29,7 @@ def test_token_is_issued_and_works(world, as_user):
     assert set(body) == {"token", "expires_at"}
     expires = datetime.fromisoformat(body["expires_at"])
     assert expires.utcoffset() == timedelta(hours=8)  # shown in Asia/Shanghai with its offset
-    assert expires - datetime.now(timezone.utc) >= timedelta(hours=8)
+    assert expires - datetime.now(UTC) >= timedelta(hours=8)
     api = as_user(None)
     api.token = body["token"]
     assert api.get("/orgs").status_code == 200
@@ -76,7 +76,7 @@ def test_expired_token_is_refused(world, as_user, db):
     api = as_user(world.m1)
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hashlib.sha256(api.token.encode())
                                                    .hexdigest()))
-    row.expires_at = datetime.now(timezone.utc) - timedelta(seconds=1)
+    row.expires_at = datetime.now(UTC) - timedelta(seconds=1)
     db.session.flush()
     error_of(api.get("/orgs"), 401, "unauthorized")
 
@@ -167,7 +167,7 @@ def test_logins_keep_working_with_redis_down(tmp_path):
     """Redis unreachable: tokens are still issued, and failures are counted in memory meanwhile."""
     out = _run_app("""
         from flask_migrate import upgrade
-        from mediation.services import users
+        from mediation.orgs import users
         with app.app_context():
             upgrade(directory="migrations")
             users.create_user("redisdown", "S3cure-pass-word", "admin")

@@ -116,12 +116,12 @@ def test_outside_the_api_errors_stay_html(client):
 
 
 def test_internal_errors_answer_in_the_error_shape(world, as_user, app, monkeypatch):
-    from mediation.services import orgs
+    from mediation.orgs import tree
 
     def boom(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(orgs, "list_orgs", boom)
+    monkeypatch.setattr(tree, "list_orgs", boom)
     monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
     error = error_of(as_user(world.admin).get("/orgs"), 500, "internal_error")
     assert "boom" not in json.dumps(error)

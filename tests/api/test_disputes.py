@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -48,14 +48,14 @@ def test_register_reads_as_api_md_shows(world, as_user):
 
 
 def test_register_defaults_and_back_dating(world, as_user):
-    past = (datetime.now(timezone.utc) - timedelta(days=3)).isoformat()
+    past = (datetime.now(UTC) - timedelta(days=3)).isoformat()
     d = as_user(world.s_t1).post("/disputes", body(world.cv2, received_at=past, amount=None)).get_json()
     assert d["amount"] is None and d["committee"] == world.cv2.code
     assert datetime.fromisoformat(d["received_at"]) == datetime.fromisoformat(past)
 
 
 @pytest.mark.parametrize("over,field", [
-    ({"received_at": (datetime.now(timezone.utc) + timedelta(days=1)).isoformat()}, "received_at"),
+    ({"received_at": (datetime.now(UTC) + timedelta(days=1)).isoformat()}, "received_at"),
     ({"received_at": "yesterday"}, "received_at"),
     ({"amount": "-5"}, "amount"),
     ({"amount": "1.234"}, "amount"),
@@ -107,7 +107,7 @@ def test_get_and_list_with_filters(world, as_user, db):
     b = make_dispute(world.cv2, summary="噪音扰民", parties=[dict(party_list()[0], name="王五"), party_list()[1]])
     c = make_dispute(world.cv3, summary="噪音")
     accepted = dispute_in("accepted", world.cv2)
-    late = make_dispute(world.cv1, received_at=(datetime.now(timezone.utc) - timedelta(days=40)).isoformat())
+    late = make_dispute(world.cv1, received_at=(datetime.now(UTC) - timedelta(days=40)).isoformat())
     api = as_user(world.s_t1)
     assert api.get(f"/disputes/{a.id}").get_json()["id"] == a.id
 
@@ -295,7 +295,7 @@ def test_stale_version_on_trigger_is_409(world, as_user):
 
 def test_back_dated_trigger(world, as_user):
     dispute = dispute_in("registered", world.cv1, days_ago=5)
-    when = (datetime.now(timezone.utc) - timedelta(days=2)).isoformat()
+    when = (datetime.now(UTC) - timedelta(days=2)).isoformat()
     d = as_user(world.m1).post(f"/disputes/{dispute.id}/transitions",
                                {"trigger": "accept", "version": dispute.version, "occurred_at": when}).get_json()
     events = as_user(world.m1).get(f"/disputes/{d['id']}/events").get_json()
@@ -307,7 +307,7 @@ def test_back_dated_trigger(world, as_user):
 def test_sessions_only_in_mediation(world, as_user):
     api = as_user(world.m1)
     ok = dispute_in("in_mediation", world.cv1)
-    r = api.post(f"/disputes/{ok.id}/sessions", {"held_at": datetime.now(timezone.utc).isoformat(),
+    r = api.post(f"/disputes/{ok.id}/sessions", {"held_at": datetime.now(UTC).isoformat(),
                                                  "mode": "video", "location": "线上", "notes": "视频调解"})
     assert r.status_code == 201 and r.get_json()["mode"] == "video"
     not_yet = dispute_in("accepted", world.cv1)
@@ -315,7 +315,7 @@ def test_sessions_only_in_mediation(world, as_user):
     error_of(api.post(f"/disputes/{not_yet.id}/sessions", {"mode": "phone"}), 409, "invalid_transition")
     error = error_of(api.post(f"/disputes/{ok.id}/sessions", {"mode": "carrier-pigeon"}), 422)
     assert "mode" in error["details"]["fields"]
-    future = (datetime.now(timezone.utc) + timedelta(days=2)).isoformat()
+    future = (datetime.now(UTC) + timedelta(days=2)).isoformat()
     error = error_of(api.post(f"/disputes/{ok.id}/sessions", {"mode": "phone", "held_at": future}), 422)
     assert "held_at" in error["details"]["fields"]
     assert snapshot(not_yet.id) == before

@@ -17,7 +17,9 @@ import pytest
 from werkzeug.serving import make_server
 
 from mediation.extensions import limiter
-from mediation.services import notify, reports, users
+from mediation.notifications import notify
+from mediation.orgs import users
+from mediation.reports import weekly
 from tests.factories import dispute_in, make_dispute
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,7 +51,7 @@ def test_schemathesis_finds_no_server_error_and_no_drift(world, db, live_server,
     token, _ = users.issue_token(world.admin)
     notice = notify.create_notifications([{"recipient_id": world.admin.id, "kind": "risk_alert", "channel": "in_app",
                                            "dispute_id": target.id, "dedupe_key": "fuzz"}])[0]
-    subscription = reports.add_subscription(world.t1.code, "fuzz@example.org", None)["id"]
+    subscription = weekly.add_subscription(world.t1.code, "fuzz@example.org", None)["id"]
     # path ids that exist, so requests reach the logic behind them instead of stopping at 404
     config = tmp_path / "schemathesis.toml"
     config.write_text(f'[parameters]\n"path.dispute_id" = {target.id}\n"path.notification_id" = {notice}\n'

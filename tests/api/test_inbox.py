@@ -1,15 +1,15 @@
 """Deadlines in scope and the caller's notifications through the API."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-from mediation.services import notify
+from mediation.notifications import notify
 from tests.api.conftest import error_of, snapshot
 from tests.factories import dispute_in, make_dispute
 
 
 def ago(days: float) -> str:
-    return (datetime.now(timezone.utc) - timedelta(days=days)).isoformat()
+    return (datetime.now(UTC) - timedelta(days=days)).isoformat()
 
 
 def test_deadlines_by_status_kind_and_scope(world, as_user):
@@ -44,7 +44,7 @@ def test_deadlines_by_status_kind_and_scope(world, as_user):
 
 
 def _notify(user, kind, dispute, hours_ago, channel="in_app"):
-    at = datetime.now(timezone.utc) - timedelta(hours=hours_ago)
+    at = datetime.now(UTC) - timedelta(hours=hours_ago)
     return notify.create_notifications([{"recipient_id": user.id, "kind": kind, "channel": channel,
                                          "dispute_id": dispute.id, "address": user.email if channel == "email" else None,
                                          "dedupe_key": f"test:{kind}:{dispute.id}:{user.id}:{channel}"}], at=at)[0]

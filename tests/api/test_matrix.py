@@ -15,8 +15,9 @@ from typing import Any, Optional
 
 import pytest
 
-from mediation.services import notify, reports
-from mediation.services.clock import iso_week, local_date, now
+from mediation.common.clock import iso_week, local_date, now
+from mediation.notifications import notify
+from mediation.reports import weekly
 from tests.api.conftest import error_of, snapshot
 from tests.factories import PASSWORD, dispute_in, party_list, uniq
 
@@ -45,7 +46,7 @@ def targets(world):
                                              "dedupe_key": uniq("matrix:")}])[0]
 
     def make(org, township, committee, owner) -> Target:
-        sub = reports.add_subscription(township.code, f"{uniq('sub')}@example.org", None)["id"]
+        sub = weekly.add_subscription(township.code, f"{uniq('sub')}@example.org", None)["id"]
         return Target(org, township, committee, dispute_in("in_mediation", committee),
                       dispute_in("registered", committee), notification(owner), sub)
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import func, select
 
+from mediation.extensions import db
 from tests.api.conftest import error_of, snapshot
 from tests.factories import PASSWORD, party_list, uniq
 
@@ -68,6 +70,27 @@ def test_policy_inherited_and_own(world, as_user):
     assert due == timedelta(days=2)
     cleared = as_user(world.admin).put(f"/orgs/{world.v1.code}/policy", {"acceptance_days": None}).get_json()
     assert cleared["acceptance_days"] == 5 and cleared["own"]["acceptance_days"] is None
+
+
+def test_a_policy_value_set_back_to_inherited_keeps_the_reminders_going(world, as_user):
+    """`PUT …/policy {"remind_before_days": null}` stores absence, not a JSON null the scan trips over."""
+    from mediation.models import Notification, OrgPolicy
+    from mediation.notifications import reminders
+    from tests.live import open_deadline, registered, rows
+
+    admin = as_user(world.admin)
+    assert admin.put(f"/orgs/{world.county.code}/policy", {"remind_before_days": [2], "follow_up_days": 10}).status_code == 200
+    cleared = admin.put(f"/orgs/{world.county.code}/policy", {"remind_before_days": None}).get_json()
+    assert cleared["remind_before_days"] == [3, 1] and cleared["own"]["remind_before_days"] is None
+    stored = db.session.execute(select(OrgPolicy.remind_before_days).where(OrgPolicy.org_id == world.county.id)
+                                .where(OrgPolicy.remind_before_days.is_(None))).all()
+    assert len(stored) == 1  # SQL NULL: inherited
+    d = registered(world)
+    due = open_deadline(d, "acceptance").due_at
+    result = reminders.scan(due - timedelta(hours=20))
+    assert result.created["due_soon"] > 0
+    assert {n.payload["threshold_days"] for n in rows(dispute_id=d.id) if n.kind == "due_soon"} == {1}
+    assert db.session.scalar(select(func.count()).select_from(Notification)) >= result.total
 
 
 @pytest.mark.parametrize("body,field", [({"acceptance_days": 0}, "acceptance_days"),

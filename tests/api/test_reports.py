@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from mediation.services.clock import iso_week, local_date, now
+from mediation.common.clock import iso_week, local_date, now
 from tests.api.conftest import error_of, snapshot
 from tests.factories import make_dispute
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from mediation.services import notify
+from mediation.notifications import notify
 from tests.browser.conftest import fits_phone, screenshot
 from tests.factories import make_dispute
 

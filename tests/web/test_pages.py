@@ -5,13 +5,13 @@ import re
 
 import pytest
 from babel.messages.pofile import read_po
-from flask import g
 from werkzeug.exceptions import Forbidden
 
 from mediation.common import names
 from mediation.models import enums
-from mediation.services import notify
+from mediation.notifications import notify
 from tests.factories import PASSWORD, make_dispute
+from tests.web.conftest import clear_request_state
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 LATIN_WORD = re.compile(r"\b[A-Za-z]{4,}\b")
@@ -19,8 +19,7 @@ LATIN_WORD = re.compile(r"\b[A-Za-z]{4,}\b")
 
 def fresh() -> None:
     """Requests in these tests share the session-wide app context (and `g`): start each afresh."""
-    for key in ("_login_user", "csrf_token", "csrf_expired", "_flask_babel"):
-        g.pop(key, None)
+    clear_request_state()
 
 
 def visible_text(html: str) -> str:
@@ -139,7 +138,7 @@ def test_filters(app):
 
 
 def test_english_email_names_the_dispute_type(app):
-    from mediation.services.mailer import _name
+    from mediation.notifications.delivery import _name
 
     with app.app_context():
         assert _name("dispute_type", "marriage_family", "en") == "Marriage & family"

@@ -7,9 +7,9 @@ import pytest
 from flask import g
 from sqlalchemy import event
 
+from mediation.common.errors import ValidationError
+from mediation.disputes import queue as work_queue
 from mediation.extensions import db as _db
-from mediation.services import work_queue
-from mediation.services.errors import ValidationError
 from tests.factories import PASSWORD, drive, make_dispute, party_list
 
 NOW = datetime.now(UTC)

@@ -1,0 +1,1 @@
+"""The demo jurisdiction: places, accounts, names."""

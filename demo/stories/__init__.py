@@ -1,0 +1,1 @@
+"""The demo disputes' stories and the showcase of every kind of history."""

@@ -1,0 +1,1 @@
+"""Disputes: intake, firing a workflow trigger and its effects, deadlines, policy, working days."""

@@ -1,0 +1,1 @@
+"""Plumbing: the database unit of work, the task-queue seam, Celery, logging, the process runner."""

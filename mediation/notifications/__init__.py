@@ -1,0 +1,1 @@
+"""Notifications: creating them, the reminder scan, the inbox, e-mail delivery."""

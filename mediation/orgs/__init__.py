@@ -1,0 +1,1 @@
+"""The org tree, committees and users."""

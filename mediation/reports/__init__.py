@@ -1,0 +1,1 @@
+"""Fengqiao statistics, weekly snapshots and subscriptions, the weekly e-mail, charts."""
