@@ -8,7 +8,7 @@ The Chinese words live in mediation/translations/zh/LC_MESSAGES/messages.po.
 """
 from __future__ import annotations
 
-from flask_babel import LazyString, lazy_pgettext
+from flask_babel import LazyString, force_locale, lazy_pgettext
 
 STATE = {
     "registered": lazy_pgettext("state", "Registered"),
@@ -227,3 +227,10 @@ def name(table: str, code: object) -> str:
 def choices(table: str) -> list[tuple[str, str]]:
     """(code, name) pairs in the table's order, for a select."""
     return [(code, str(label)) for code, label in TABLES[table].items()]
+
+
+def names_in(table: str, locale: str) -> dict[str, str]:
+    """{code: name} of a table in `locale` (zh or en), e.g. for an e-mail or a workbook in the
+    recipient's language (needs an app context)."""
+    with force_locale(locale):
+        return {code: str(label) for code, label in TABLES[table].items()}

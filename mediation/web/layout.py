@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -27,6 +27,9 @@ def nav_for(user) -> list[dict[str, Any]]:
 
 
 def layout_context() -> dict[str, Any]:
+    """For pages only: templates rendered outside a request (e-mails, reports) get nothing."""
+    if not has_request_context():
+        return {}
     locale = str(get_locale() or i18n.DEFAULT_LOCALE)
     context: dict[str, Any] = {"locale": locale, "html_lang": i18n.html_lang(locale), "nav": [],
                                "unread_count": None, "workplace": ""}
