@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from flask import g
 
-REQUEST_STATE = ("_login_user", "csrf_token", "csrf_expired", "_flask_babel")
+REQUEST_STATE = ("_login_user", "csrf_token", "csrf_valid", "csrf_expired", "_flask_babel")
 
 
 def clear_request_state() -> None:
