@@ -20,8 +20,8 @@ from typing import Any, Optional
 from mediation.common.clock import LOCAL
 from mediation.common.errors import InvalidTransition, ValidationError
 from mediation.common.personal import normalise_id_number, normalise_phone
+from mediation.common.validation import Money
 from mediation.disputes import deadlines, effects
-from mediation.disputes.cases import parse_amount
 from mediation.disputes.triggers import validate_payload
 from mediation.models.enums import PREVENTION_KINDS, SESSION_MODES
 
@@ -124,6 +124,9 @@ class PlannedPrevention:
     recorded_by_id: Optional[int]
 
 
+_AMOUNT = Money(allow_none=True)
+
+
 class Lookup:
     """What the case files need to know of the world: mediators by name, committees, policies.
 
@@ -182,15 +185,12 @@ class CaseFile:
         `data` is what a client would post, already valid (the replay test posts it for real).
         """
         self.lookup = lookup
-        fields: dict[str, list[str]] = {}
         committee = lookup.committees[data["committee"]]
         self.committee, self.committee_id, self.intake_committee = committee, committee.id, committee
         self.intake_org_id = committee.org_id
         self.dispute_type, self.source = data["dispute_type"], data["source"]
         self.summary = data["summary"].strip()
-        self.amount = parse_amount(data.get("amount"), "amount", fields)
-        if fields:
-            raise ValidationError(fields)
+        self.amount = _AMOUNT.deserialize(data.get("amount"))
         self.risk_level = data.get("risk_level") or "none"
         self.received_at = min(data["received_at"], at)
         self.parties = [_party(p) for p in data["parties"]]

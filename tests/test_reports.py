@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 from mediation.common.clock import LOCAL
 from mediation.common.errors import Conflict, Forbidden, NotFound, ValidationError
 from mediation.extensions import db
-from mediation.models import Notification, ReportSnapshot
+from mediation.models import Notification, PreparedMessage, ReportSnapshot
 from mediation.notifications import delivery
-from mediation.reports import weekly
+from mediation.reports import statistics, weekly
 from tests.factories import VALID_IDS, fire, make_dispute, make_world
 from tests.live import MailSink, subject, text_of, use_smtp
 
@@ -154,8 +154,11 @@ def test_send_weekly_reaches_supervisors_and_added_addresses_once(world):
                                    .where(Notification.dedupe_key.startswith(f"weekly:{world.t1.code}:"))))
     assert sorted(r.dedupe_key for r in rows) == sorted([f"weekly:{world.t1.code}:{WEEK}:chief@bureau.example",
                                                          f"weekly:{world.t1.code}:{WEEK}:{world.s_t1.email.lower()}"])
-    snapshot = db.session.scalar(select(ReportSnapshot).where(ReportSnapshot.org_id == world.t1.id))
-    assert all(r.channel == "email" and r.payload == {"snapshot_id": snapshot.id} for r in rows)
+    snapshot = db.session.scalar(select(ReportSnapshot).where(ReportSnapshot.org_id == world.t1.id,
+                                                              ReportSnapshot.week == WEEK))
+    prepared = db.session.scalar(select(PreparedMessage).where(PreparedMessage.key == f"weekly:{world.t1.code}:{WEEK}:zh"))
+    assert all(r.channel == "email" and r.payload == {"snapshot_id": snapshot.id, "prepared_id": prepared.id}
+               for r in rows)  # both read Chinese: one message rendered for both
     assert {r.recipient_id for r in rows} == {world.s_t1.id, None}
     assert snapshot.sent_at is not None
     assert weekly.weekly_snapshot(world.t1.code, WEEK, world.s_t1)["sent_at"] is not None
@@ -173,6 +176,28 @@ def deliver_pending() -> None:
     ids = list(db.session.scalars(select(Notification.id).where(Notification.kind == "weekly_report",
                                                                  Notification.status == "pending")))
     assert all(delivery.deliver(i) for i in ids)
+
+
+def test_the_weekly_email_is_rendered_when_queued_and_delivery_computes_nothing(world, sink, monkeypatch):
+    week_of_work(world)
+    weekly.add_subscription(world.t1.code, "chief@bureau.example", world.s_t1)
+    world.s_t1.locale = "en"
+    assert weekly.send_weekly(world.t1.code, WEEK, at=MONDAY_AFTER) == 2
+    keys = set(db.session.scalars(select(PreparedMessage.key)))
+    assert keys == {f"weekly:{world.t1.code}:{WEEK}:zh", f"weekly:{world.t1.code}:{WEEK}:en"}
+
+    def no_computing(*args, **kwargs):
+        raise AssertionError("delivery must not compute a report")
+
+    monkeypatch.setattr(statistics, "compute", no_computing)
+    monkeypatch.setattr(weekly, "ensure_snapshot", no_computing)
+    deliver_pending()
+    [chinese] = sink.to("chief@bureau.example")
+    [english] = sink.to(world.s_t1.email)
+    assert subject(chinese) == f"【枫桥经验周报】甲镇 {WEEK}"
+    assert WEEK in subject(english) and "枫桥经验周报" not in subject(english)
+    assert chinese["To"] == "chief@bureau.example" and english["To"] == world.s_t1.email
+    assert chinese["Message-ID"] != english["Message-ID"]
 
 
 def test_the_weekly_email_carries_the_right_figures_charts_and_workbook(world, sink):

@@ -1,24 +1,15 @@
 """People's mediation committees (人民调解委员会): /committees."""
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from marshmallow import fields
 
 from mediation.api.blueprint import Blueprint
-from mediation.api.schemas import PageArgs, Schema, one_of, page_of
+from mediation.api.schemas import PageArgs, Schema, page_of
 from mediation.api.security import current_actor
-from mediation.models.enums import COMMITTEE_KINDS, DISPUTE_TYPES
 from mediation.orgs import tree
+from mediation.orgs.schemas import CommitteeIn
 
 blp = Blueprint("committees", __name__, url_prefix="/committees", description="Mediation committees (调委会)")
-
-
-class CommitteeIn(Schema):
-    code = fields.String(required=True, validate=validate.Length(min=1, max=32))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    org = fields.String(required=True, metadata={"description": "the org's code"})
-    kind = one_of(COMMITTEE_KINDS, required=True)
-    specialties = fields.List(one_of(DISPUTE_TYPES), load_default=list,
-                              metadata={"description": "dispute types it specialises in (may be empty)"})
 
 
 class CommitteeOut(Schema):

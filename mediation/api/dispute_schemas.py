@@ -1,35 +1,29 @@
 """How a dispute reads and is written in the API (docs/api.md).
 
-ID and phone numbers leave only through the masking helpers of services/personal.py.
+ID and phone numbers leave only through the masking helpers of common/personal.py.
 """
 from __future__ import annotations
 
 from marshmallow import fields, validate
 
 import workflows
-from mediation.api.schemas import Day, Instant, Money, PageArgs, Schema, one_of
+from mediation.api.schemas import Instant, Money, PageArgs, Schema, one_of
 from mediation.common.personal import mask_id_number, mask_phone
+from mediation.disputes.schemas import (  # noqa: F401  the resources declare them from here
+    DisputeIn,
+    DisputePatch,
+    PartyIn,
+    PreventionIn,
+    SessionIn,
+    WhenIn,
+    payload_fields,
+)
 from mediation.disputes.triggers import allowed_triggers
 from mediation.models.enums import (
-    AGREEMENT_FORMS,
     DISPUTE_TYPES,
-    FOLLOW_UP_METHODS,
-    PARTY_KINDS,
-    PARTY_ROLES,
-    PERFORMANCE,
-    PREVENTION_KINDS,
-    REFERRALS,
-    REJECT_REASONS,
-    RISK_LEVELS,
-    SESSION_MODES,
-    SOURCES,
 )
 
 STANDARD = workflows.get("standard")
-
-
-def _text(max_len: int, **kwargs) -> fields.String:
-    return fields.String(validate=validate.Length(max=max_len), **kwargs)
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -139,76 +133,16 @@ class EventOut(Schema):
     payload = fields.Dict(required=True)
 
 
-# -- writing ---------------------------------------------------------------------------------
-class PartyIn(Schema):
-    role = one_of(PARTY_ROLES, required=True)
-    kind = one_of(PARTY_KINDS, load_default="person")
-    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    id_number = fields.String(allow_none=True, validate=validate.Length(max=32),
-                              metadata={"description": "a person's 18-character resident ID (checksum checked)"})
-    phone = fields.String(allow_none=True, validate=validate.Length(max=32))
-    address = fields.String(allow_none=True, validate=validate.Length(max=255))
+# -- writing: the disputes area's own schemas (disputes/schemas.py) -------------------------------
+TransitionIn = Schema.from_dict({
+    "trigger": one_of(STANDARD.triggers, required=True),
+    "version": fields.Integer(required=True, strict=True,
+                              metadata={"description": "the version you read (optimistic lock)"}),
+    **WhenIn._declared_fields,
+    **payload_fields(),
+}, name="TransitionIn")
+TransitionIn.__doc__ = "`trigger`, `version`, `occurred_at` and the trigger's own payload (docs/workflow.md)."
 
-
-class DisputeIn(Schema):
-    committee = fields.String(required=True, metadata={"description": "the handling committee's code"})
-    dispute_type = one_of(DISPUTE_TYPES, required=True)
-    source = one_of(SOURCES, required=True)
-    summary = fields.String(required=True, validate=validate.Length(min=1, max=4000))
-    received_at = Instant(allow_none=True, metadata={"description": "default now; may be past, never future"})
-    amount = Money(allow_none=True)
-    risk_level = one_of(RISK_LEVELS, load_default="none")
-    parties = fields.List(fields.Nested(PartyIn), required=True, validate=validate.Length(min=1, max=100),
-                          metadata={"description": "≥1 applicant and ≥1 respondent"})
-
-
-class DisputePatch(Schema):
-    version = fields.Integer(required=True, strict=True,
-                             metadata={"description": "the version you read (optimistic lock)"})
-    summary = fields.String(validate=validate.Length(min=1, max=4000))
-    amount = Money(allow_none=True)
-    risk_level = one_of(RISK_LEVELS)
-
-
-class TransitionIn(Schema):
-    """`trigger`, `version`, `occurred_at` and the trigger's own payload (docs/workflow.md, the triggers)."""
-
-    trigger = one_of(STANDARD.triggers, required=True)
-    version = fields.Integer(required=True, strict=True,
-                             metadata={"description": "the version you read (optimistic lock)"})
-    occurred_at = Instant(allow_none=True, metadata={"description": "default now; may be back-dated, never future "
-                                                                    "nor before the previous event"})
-    reason_code = one_of(REJECT_REASONS, metadata={"description": "reject"})
-    reason = _text(2000, metadata={"description": "reject, reassign, extend, escalate, fail, withdraw, reopen"})
-    mediators = fields.List(fields.String(validate=validate.Length(max=64)), validate=validate.Length(max=20),
-                            metadata={"description": "assign, reassign: usernames (≥1)"})
-    lead = fields.String(allow_none=True, validate=validate.Length(max=64),
-                         metadata={"description": "assign, reassign: one of the mediators (default the first)"})
-    days = fields.Integer(strict=True, metadata={"description": "extend: whole days ≥1"})
-    parties_consent = fields.Boolean(metadata={"description": "extend: must be true"})
-    committee = fields.String(validate=validate.Length(max=32), metadata={"description": "escalate: committee code"})
-    form = one_of(AGREEMENT_FORMS, metadata={"description": "reach_agreement"})
-    terms = _text(20000, metadata={"description": "reach_agreement"})
-    amount = Money(metadata={"description": "reach_agreement: ≥ 0"})
-    performance_due = Day(allow_none=True, metadata={"description": "reach_agreement: optional date"})
-    referral = one_of(REFERRALS, metadata={"description": "fail"})
-    court = _text(120, allow_none=True, metadata={"description": "request_confirmation (optional)"})
-    result = one_of(("confirmed", "denied"), metadata={"description": "record_confirmation"})
-    performance = one_of(PERFORMANCE, metadata={"description": "record_follow_up"})
-    method = one_of(FOLLOW_UP_METHODS, metadata={"description": "record_follow_up"})
-    notes = _text(20000, metadata={"description": "record_follow_up"})
-
-
-class SessionIn(Schema):
-    held_at = Instant(allow_none=True, metadata={"description": "default now; never in the future"})
-    mode = one_of(SESSION_MODES, required=True)
-    location = _text(255, load_default="")
-    notes = _text(20000, load_default="")
-
-
-class PreventionIn(Schema):
-    kind = one_of(PREVENTION_KINDS, required=True)
-    people = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=100000))
 
 
 class DisputeListArgs(PageArgs):

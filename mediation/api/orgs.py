@@ -3,22 +3,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import fields, validate
+from marshmallow import fields
 
 from mediation.api.blueprint import Blueprint
 from mediation.api.schemas import PageArgs, Schema, one_of, page_of
 from mediation.api.security import current_actor
-from mediation.models.enums import DAY_COUNTS, ORG_LEVELS
+from mediation.disputes.schemas import PolicyValues
+from mediation.models.enums import ORG_LEVELS
 from mediation.orgs import tree
+from mediation.orgs.schemas import OrgIn
 
 blp = Blueprint("orgs", __name__, url_prefix="/orgs", description="The org tree (省 > 市 > 县 > 乡镇 > 村)")
-
-
-class OrgIn(Schema):
-    code = fields.String(required=True, validate=validate.Length(min=1, max=32))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    level = one_of(ORG_LEVELS, required=True)
-    parent = fields.String(load_default=None, allow_none=True, metadata={"description": "the parent's code, or null"})
 
 
 class OrgOut(Schema):
@@ -34,26 +29,9 @@ class OrgListArgs(PageArgs):
     parent = fields.String(metadata={"description": "only the children of this org"})
 
 
-def _days(low: int = 1) -> fields.Integer:
-    return fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=low, max=365))
-
-
-class PolicyValues(Schema):
-    """An org's policy keys (docs/deadlines.md); null clears an own value so it is inherited."""
-
-    acceptance_days = _days()
-    mediation_days = _days()
-    max_extension_days = _days()
-    max_extensions = _days(0)
-    follow_up_days = _days()
-    remind_before_days = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1, max=60)), allow_none=True,
-                                     validate=validate.Length(min=1, max=10))
-    supervisor_after_days = _days(0)
-    day_count = one_of(DAY_COUNTS, allow_none=True)
-
-
 class PolicyIn(PolicyValues):
-    """The keys to set. `org`, `own` and `source` (as GET returns them) are accepted and ignored."""
+    """The keys to set (docs/deadlines.md); null clears an own value so it is inherited. `org`, `own`
+    and `source` (as GET returns them) are accepted and ignored."""
 
     org = fields.String(load_only=True, metadata={"description": "ignored"})
     own = fields.Dict(load_only=True, metadata={"description": "ignored"})

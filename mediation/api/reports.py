@@ -1,6 +1,6 @@
 """Fengqiao statistics and weekly reports: /stats, /reports/weekly, /reports/subscriptions.
 
-The figures are computed by services/statistics.py and services/weekly.py (imported inside the
+The figures are computed by reports/statistics.py and reports/weekly.py (imported inside the
 views); their answers are passed through as they are, the schemas below document them.
 """
 from __future__ import annotations
@@ -12,9 +12,11 @@ from flask import jsonify
 from marshmallow import fields, validate
 
 from mediation.api.blueprint import ID, Blueprint
-from mediation.api.schemas import YEARS, Day, PageArgs, Schema, page_of
+from mediation.api.schemas import Day, PageArgs, Schema, page_of
 from mediation.api.security import current_actor
 from mediation.common.clock import WEEK_RE, parse_week
+from mediation.common.validation import YEARS
+from mediation.reports.schemas import SubscriptionIn
 
 stats_blp = Blueprint("stats", __name__, url_prefix="/stats", description="Fengqiao statistics (枫桥经验统计)")
 blp = Blueprint("reports", __name__, url_prefix="/reports", description="Weekly reports and their subscribers")
@@ -46,11 +48,6 @@ class WeeklyArgs(Schema):
     org = fields.String(metadata={"description": "org code (default: the caller's org)"})
     week = fields.String(required=True, validate=[validate.Regexp(WEEK_RE, error="must look like 2026-W47"),
                                                   _iso_week], metadata={"description": "ISO week YYYY-Www"})
-
-
-class SubscriptionIn(Schema):
-    org = fields.String(required=True, validate=validate.Length(min=1, max=32))
-    email = fields.String(required=True, validate=validate.Length(min=3, max=255))
 
 
 class SubscriptionArgs(PageArgs):

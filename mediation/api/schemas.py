@@ -1,96 +1,17 @@
-"""Schemas shared by the resources: fields for money and instants, paging, the error shape.
+"""Schemas shared by the resources: paging, the error shape; the field types come from
+common/validation.py, the input schemas from the areas.
 
-The same marshmallow schemas validate requests (webargs) and describe them in the OpenAPI
-document (apispec), so the document cannot drift from what the API accepts.
+The same marshmallow schemas validate requests (webargs), describe them in the OpenAPI document
+(apispec) and validate the services' input, so none of them can drift from another.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from mediation.common.clock import isoformat, parse_instant
-
-MONEY_PATTERN = r"^\d{1,12}(\.\d{1,2})?$"
-YEARS = range(1900, 3000)  # dates and times outside are refused (and would overflow time-zone arithmetic)
-
-
-class Schema(ma.Schema):
-    """Unknown fields are refused (422), so a misspelt key never passes silently."""
-
-    class Meta:
-        unknown = ma.RAISE
-
-
-class Money(fields.Field):
-    """An amount: a decimal string with two places on the way out; a string or number on the way in.
-
-    Loading keeps the text, so the services' own rules (≥ 0, two places) say what is wrong.
-    """
-
-    def __init__(self, **kwargs: Any) -> None:
-        metadata = {"type": "string", "pattern": MONEY_PATTERN, "example": "1200.00",
-                    "description": "decimal amount, at most two places", **kwargs.pop("metadata", {})}
-        super().__init__(metadata=metadata, **kwargs)
-
-    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
-        if value is None:
-            return None
-        return str(Decimal(value).quantize(Decimal("0.01")))
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
-            raise ma.ValidationError("must be a decimal amount")
-        try:
-            Decimal(str(value))
-        except InvalidOperation:
-            raise ma.ValidationError("must be a decimal amount") from None
-        return str(value)
-
-
-class Instant(fields.Field):
-    """An ISO 8601 time: shown in Asia/Shanghai with its offset; read with or without an offset."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        metadata = {"type": "string", "format": "date-time", **kwargs.pop("metadata", {})}
-        super().__init__(metadata=metadata, **kwargs)
-
-    def _serialize(self, value: datetime | None, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
-        return isoformat(value)
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
-        if not isinstance(value, str):
-            raise ma.ValidationError("must be an ISO 8601 time")
-        try:
-            moment = parse_instant(value)
-        except ValueError:
-            raise ma.ValidationError("must be an ISO 8601 time") from None
-        except OverflowError:
-            moment = None
-        if moment is None or moment.year not in YEARS:
-            raise ma.ValidationError(f"must lie between {YEARS[0]} and {YEARS[-1]}")
-        return moment
-
-
-class Day(fields.Date):
-    """A date `YYYY-MM-DD`."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
-        try:
-            day = super()._deserialize(value, attr, data, **kwargs)
-        except ma.ValidationError:
-            raise ma.ValidationError("must be a date YYYY-MM-DD") from None
-        if day.year not in YEARS:
-            raise ma.ValidationError(f"must lie between {YEARS[0]} and {YEARS[-1]}")
-        return day
-
-
-def one_of(choices, **kwargs: Any) -> fields.String:
-    """A string restricted to a closed vocabulary (an enum in the document)."""
-    return fields.String(validate=validate.OneOf(list(choices)), **kwargs)
+from mediation.common.validation import Day, Instant, Money, Schema, one_of  # noqa: F401  the API's vocabulary
 
 
 class PageArgs(Schema):

@@ -1,26 +1,16 @@
 """Users (mediators, supervisors, administrators): /users. Passwords are never echoed."""
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from marshmallow import fields
 
 from mediation.api.blueprint import Blueprint
 from mediation.api.schemas import Instant, PageArgs, Schema, one_of, page_of
 from mediation.api.security import current_actor
 from mediation.models.enums import ROLES
 from mediation.orgs import users
+from mediation.orgs.schemas import UserIn
 
 blp = Blueprint("users", __name__, url_prefix="/users", description="Users and their roles")
-
-
-class UserIn(Schema):
-    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256))
-    display_name = fields.String(load_default="", validate=validate.Length(max=120))
-    email = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=255))
-    role = one_of(ROLES, required=True)
-    org = fields.String(load_default=None, allow_none=True, metadata={"description": "org code (supervisors)"})
-    committee = fields.String(load_default=None, allow_none=True,
-                              metadata={"description": "committee code (mediators; their org is its org)"})
 
 
 class UserOut(Schema):

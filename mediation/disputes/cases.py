@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
 from typing import Any, Optional
 
 from sqlalchemy import or_, select, update
@@ -11,13 +10,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from mediation.common import access
-from mediation.common.clock import LOCAL, parse_instant
+from mediation.common.clock import LOCAL
 from mediation.common.clock import now as clock_now
 from mediation.common.errors import NotFound, ValidationError, VersionConflict
 from mediation.common.paging import paginate
-from mediation.common.personal import id_number_problem, normalise_id_number, normalise_phone, phone_problem
+from mediation.common.validation import collect, load
 from mediation.disputes import effects
 from mediation.disputes.policy import effective_policy
+from mediation.disputes.schemas import DisputeIn, DisputePatch, PreventionIn, SessionIn
 from mediation.disputes.store import STORE
 from mediation.extensions import db
 from mediation.infra.database import unit_of_work
@@ -31,79 +31,8 @@ from mediation.models import (
     PreventionRecord,
     User,
 )
-from mediation.models.enums import (
-    DISPUTE_TYPES,
-    PARTY_KINDS,
-    PARTY_ROLES,
-    PREVENTION_KINDS,
-    RISK_LEVELS,
-    SESSION_MODES,
-    SOURCES,
-)
 
 CLOCK_SKEW = timedelta(minutes=2)  # a client clock slightly ahead is not "the future"
-MAX_AMOUNT = Decimal("999999999999.99")
-
-
-# -- parsing helpers shared by the services ---------------------------------------------------
-def parse_amount(value: Any, field: str, fields: dict, required: bool = False) -> Optional[Decimal]:
-    if value is None or value == "":
-        if required:
-            fields.setdefault(field, []).append("is required")
-        return None
-    if isinstance(value, bool):
-        fields.setdefault(field, []).append("must be a decimal amount")
-        return None
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        fields.setdefault(field, []).append("must be a decimal amount")
-        return None
-    if not amount.is_finite():
-        fields.setdefault(field, []).append("must be a decimal amount")
-    elif amount < 0:
-        fields.setdefault(field, []).append("must be ≥ 0")
-    elif amount > MAX_AMOUNT:
-        fields.setdefault(field, []).append("is too large")
-    elif amount != amount.quantize(Decimal("0.01")):
-        fields.setdefault(field, []).append("may have at most two decimal places")
-    else:
-        return amount.quantize(Decimal("0.01"))
-    return None
-
-
-def parse_time(value: Any, field: str, fields: dict, default: Optional[datetime] = None) -> Optional[datetime]:
-    if value is None or value == "":
-        return default
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=LOCAL)
-    try:
-        return parse_instant(str(value))
-    except ValueError:
-        fields.setdefault(field, []).append("must be an ISO 8601 time")
-        return None
-
-
-def text(value: Any, field: str, fields: dict, max_len: int = 4000, required: bool = True) -> str:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            fields.setdefault(field, []).append("is required")
-        return ""
-    if not isinstance(value, str):
-        fields.setdefault(field, []).append("must be text")
-        return ""
-    if len(value) > max_len:
-        fields.setdefault(field, []).append(f"must be at most {max_len} characters")
-    return value.strip()
-
-
-def choice(value: Any, field: str, fields: dict, options, required: bool = True) -> Optional[str]:
-    if value is None and not required:
-        return None
-    if value not in options:
-        fields.setdefault(field, []).append(f"must be one of {', '.join(options)}")
-        return None
-    return value
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -161,48 +90,6 @@ def list_events(dispute_id: int, actor: Optional[User] = None) -> list[Event]:
 
 
 # -- writing ---------------------------------------------------------------------------------
-def _parse_parties(raw: Any, fields: dict) -> list[Party]:
-    if not isinstance(raw, list) or not raw:
-        fields["parties"] = ["at least one applicant and one respondent are required"]
-        return []
-    parties: list[Party] = []
-    for i, item in enumerate(raw):
-        key = f"parties.{i}"
-        if not isinstance(item, dict):
-            fields[key] = ["must be an object"]
-            continue
-        sub: dict[str, list[str]] = {}
-        role = choice(item.get("role"), "role", sub, PARTY_ROLES)
-        kind = choice(item.get("kind", "person"), "kind", sub, PARTY_KINDS)
-        name = text(item.get("name"), "name", sub, 120)
-        id_number = phone = None
-        if item.get("id_number"):
-            if not isinstance(item["id_number"], str):
-                sub["id_number"] = ["must be text"]
-            elif kind == "person":
-                if (problem := id_number_problem(item["id_number"])) is not None:
-                    sub["id_number"] = [problem]
-                else:
-                    id_number = normalise_id_number(item["id_number"])
-            elif len(item["id_number"].strip()) > 18:
-                sub["id_number"] = ["must be at most 18 characters"]
-            else:
-                id_number = item["id_number"].strip()  # an organisation's credit code is not personal
-        if item.get("phone"):
-            if not isinstance(item["phone"], str) or (problem := phone_problem(item["phone"])) is not None:
-                sub["phone"] = [problem if isinstance(item["phone"], str) else "must be text"]
-            else:
-                phone = normalise_phone(item["phone"])
-        address = text(item.get("address"), "address", sub, 255, required=False) or None
-        for k, v in sub.items():
-            fields[f"{key}.{k}"] = v
-        parties.append(Party(role=role, kind=kind, name=name, id_number=id_number, phone=phone, address=address))
-    roles = {p.role for p in parties}
-    if not fields and not {"applicant", "respondent"} <= roles:
-        fields["parties"] = ["at least one applicant and one respondent are required"]
-    return parties
-
-
 def _next_case_seq(session, committee_id: int, year: int) -> int:
     """Takes the next number of the committee's year under a row lock: gap-free under concurrency."""
     dialect = session.get_bind().dialect.name
@@ -229,28 +116,21 @@ def may_register_into(actor: Optional[User], committee: Committee) -> bool:
 def register_dispute(data: dict[str, Any], actor: Optional[User] = None, at: Optional[datetime] = None) -> Dispute:
     """Registers a dispute: case number, parties, the `register` event and the acceptance deadline."""
     now = at or clock_now()
-    if not isinstance(data, dict):
-        raise ValidationError({"body": ["must be an object"]})
-    fields: dict[str, list[str]] = {}
+    clean, fields = collect(DisputeIn(), data)
     committee = None
-    code = data.get("committee")
-    if isinstance(code, str):
-        committee = db.session.scalar(select(Committee).where(Committee.code == code))
+    if isinstance(clean.get("committee"), str):
+        committee = db.session.scalar(select(Committee).where(Committee.code == clean["committee"]))
     if committee is None or not committee.active or not may_register_into(actor, committee):
         fields["committee"] = ["not a committee you may register disputes into"]
-    dispute_type = choice(data.get("dispute_type"), "dispute_type", fields, tuple(DISPUTE_TYPES))
-    source = choice(data.get("source"), "source", fields, tuple(SOURCES))
-    summary = text(data.get("summary"), "summary", fields, 4000)
-    amount = parse_amount(data.get("amount"), "amount", fields)
-    risk = choice(data.get("risk_level") or "none", "risk_level", fields, RISK_LEVELS)
-    received_at = parse_time(data.get("received_at"), "received_at", fields, default=now)
-    if received_at is not None and received_at > now + CLOCK_SKEW:
+    received_at = clean.get("received_at") or now
+    if received_at > now + CLOCK_SKEW:
         fields["received_at"] = ["cannot lie in the future"]
-    elif received_at is not None:
-        received_at = min(received_at, now)  # a client clock slightly ahead records "now"
-    parties = _parse_parties(data.get("parties"), fields)
+    received_at = min(received_at, now)  # a client clock slightly ahead records "now"
     if fields:
         raise ValidationError(fields)
+    dispute_type, source, summary = clean["dispute_type"], clean["source"], clean["summary"]
+    amount, risk = clean.get("amount"), clean["risk_level"]
+    parties = [Party(**p) for p in clean["parties"]]
     with unit_of_work() as session:
         year = received_at.astimezone(LOCAL).year
         seq = _next_case_seq(session, committee.id, year)
@@ -280,24 +160,9 @@ def _alert(dispute_id: int) -> None:
 def update_dispute(dispute_id: int, data: dict[str, Any], actor: Optional[User] = None,
                    at: Optional[datetime] = None) -> Dispute:
     """PATCH: summary, amount, risk level, under the optimistic lock. Raising to red alerts at once."""
-    fields: dict[str, list[str]] = {}
-    if not isinstance(data, dict):
-        raise ValidationError({"body": ["must be an object"]})
-    version = data.get("version")
-    if not isinstance(version, int) or isinstance(version, bool):
-        fields["version"] = ["is required (the version you read)"]
-    unknown = set(data) - {"version", "summary", "amount", "risk_level"}
-    for key in unknown:
-        fields[key] = ["cannot be changed here"]
-    changes: dict[str, Any] = {}
-    if "summary" in data:
-        changes["summary"] = text(data["summary"], "summary", fields, 4000)
-    if "amount" in data:
-        changes["amount"] = parse_amount(data["amount"], "amount", fields)
-    if "risk_level" in data:
-        changes["risk_level"] = choice(data["risk_level"], "risk_level", fields, RISK_LEVELS)
-    if fields:
-        raise ValidationError(fields)
+    clean = load(DisputePatch(), data)
+    version = clean.pop("version")
+    changes: dict[str, Any] = clean
     with unit_of_work() as session:
         dispute = load_dispute(dispute_id, actor, for_update=True)
         ensure_may_act(actor, dispute)
@@ -331,14 +196,12 @@ def record_session(dispute_id: int, data: dict[str, Any], actor: Optional[User] 
     """调解记录: only while in mediation."""
     from mediation.common.errors import InvalidTransition
 
-    fields: dict[str, list[str]] = {}
     now = at or clock_now()
-    held_at = parse_time(data.get("held_at"), "held_at", fields, default=now)
-    if held_at is not None and held_at > now + CLOCK_SKEW:
+    clean, fields = collect(SessionIn(), data)
+    held_at = clean.get("held_at") or now
+    if held_at > now + CLOCK_SKEW:
         fields["held_at"] = ["cannot lie in the future"]
-    mode = choice(data.get("mode"), "mode", fields, SESSION_MODES)
-    location = text(data.get("location"), "location", fields, 255, required=False)
-    notes = text(data.get("notes"), "notes", fields, 20000, required=False)
+    mode, location, notes = clean.get("mode"), clean.get("location", ""), clean.get("notes", "")
     with unit_of_work() as session:
         dispute = load_dispute(dispute_id, actor, for_update=True)
         ensure_may_act(actor, dispute)
@@ -357,13 +220,8 @@ def record_session(dispute_id: int, data: dict[str, Any], actor: Optional[User] 
 def record_prevention(dispute_id: int, data: dict[str, Any], actor: Optional[User] = None,
                       at: Optional[datetime] = None) -> PreventionRecord:
     """What the mediation prevented (防止民转刑 …), counted in cases and people."""
-    fields: dict[str, list[str]] = {}
-    kind = choice(data.get("kind"), "kind", fields, tuple(PREVENTION_KINDS))
-    people = data.get("people")
-    if not isinstance(people, int) or isinstance(people, bool) or people < 1 or people > 100000:
-        fields["people"] = ["must be a whole number ≥ 1"]
-    if fields:
-        raise ValidationError(fields)
+    clean = load(PreventionIn(), data)
+    kind, people = clean["kind"], clean["people"]
     when = at or clock_now()
     with unit_of_work() as session:
         dispute = load_dispute(dispute_id, actor, for_update=True)

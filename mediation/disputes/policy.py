@@ -6,10 +6,11 @@ from typing import Any
 from sqlalchemy import select
 
 from mediation.common.errors import ValidationError
+from mediation.common.validation import load
+from mediation.disputes.schemas import PolicyValues
 from mediation.extensions import db
 from mediation.infra.database import unit_of_work
 from mediation.models import OrgPolicy, OrgUnit
-from mediation.models.enums import DAY_COUNTS
 
 DEFAULTS: dict[str, Any] = {
     "acceptance_days": 3,
@@ -52,32 +53,7 @@ def describe_policy(org: OrgUnit) -> dict[str, Any]:
 def _validate(values: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(values, dict):
         raise ValidationError({"policy": ["must be an object of policy keys"]})
-    fields: dict[str, list[str]] = {}
-    clean: dict[str, Any] = {}
-    for key, value in values.items():
-        if key not in KEYS:
-            fields[key] = ["unknown policy key"]
-            continue
-        if value is None:
-            clean[key] = None
-        elif key == "day_count":
-            if value not in DAY_COUNTS:
-                fields[key] = [f"must be one of {', '.join(DAY_COUNTS)}"]
-            clean[key] = value
-        elif key == "remind_before_days":
-            if (not isinstance(value, list) or not value
-                    or not all(isinstance(x, int) and not isinstance(x, bool) and 0 < x <= 60 for x in value)):
-                fields[key] = ["must be a non-empty list of whole days between 1 and 60"]
-            else:
-                clean[key] = sorted(set(value), reverse=True)
-        else:
-            low = 0 if key in ("max_extensions", "supervisor_after_days") else 1
-            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= 365:
-                fields[key] = [f"must be a whole number between {low} and 365"]
-            clean[key] = value
-    if fields:
-        raise ValidationError(fields)
-    return clean
+    return load(PolicyValues(), values)
 
 
 def set_policy(org: OrgUnit, values: dict[str, Any]) -> dict[str, Any]:

@@ -14,13 +14,13 @@ from mediation.models.dispute import (
                                       PreventionRecord,
 )
 from mediation.models.event import Event
-from mediation.models.notification import Notification
+from mediation.models.notification import Notification, PreparedMessage
 from mediation.models.org import OrgPolicy, OrgUnit
 from mediation.models.report import ReportSnapshot, ReportSubscription
 from mediation.models.user import ApiToken, User
 
 __all__ = [
     "Agreement", "ApiToken", "Assignment", "Base", "CalendarDay", "CaseCounter", "Committee", "Deadline", "Dispute",
-    "Event", "FollowUp", "MediationSession", "Notification", "OrgPolicy", "OrgUnit", "Party", "PreventionRecord",
+    "Event", "FollowUp", "MediationSession", "Notification", "OrgPolicy", "PreparedMessage", "OrgUnit", "Party", "PreventionRecord",
     "ReportSnapshot", "ReportSubscription", "User", "utcnow",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mediation.models.base import Base, UTCDateTime, enum_check, utcnow
@@ -41,3 +41,19 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     read_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+
+class PreparedMessage(Base):
+    """An e-mail rendered when it was queued, sent later as it is (docs/reminders.md).
+
+    `mime` is the whole message (subject, bodies, inline images, attachments) without its
+    recipient; every notification that names it in `payload["prepared_id"]` sends it to its own
+    address. `key` says what it is (`weekly:<org>:<week>:<locale>`), so it is rendered once.
+    """
+
+    __tablename__ = "prepared_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    mime: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

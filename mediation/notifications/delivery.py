@@ -4,8 +4,10 @@
 `reports weekly --send`) send the pending email rows among the given ids:
 
 - one message per row, except `supervisor_overdue`: a supervisor's rows go out as ONE digest;
-- `weekly_report` rows are built by services/report_email.py, the others from the per-locale
-  templates under templates/email/ (Chinese, English for users whose locale is `en`);
+- a `weekly_report` row sends the message rendered when it was queued (`PreparedMessage`, made by
+  reports/weekly_email.py): delivery computes no report while it holds rows locked; the others
+  are built from the per-locale templates under templates/email/ (Chinese, English for users
+  whose locale is `en`);
 - each message is sent while its rows are locked (SELECT … FOR UPDATE SKIP LOCKED on PostgreSQL,
   the BEGIN IMMEDIATE write lock on SQLite) and only while they are still `pending`; the rows
   are marked `sent` in the same transaction right after the SMTP server accepted the message.
@@ -37,12 +39,15 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email import message_from_bytes
+from email.message import Message as EmailMessageMIME
 from typing import Any, Optional
 
 from flask import current_app
 from flask_babel import force_locale
-from flask_mailman import EmailMultiAlternatives
+from flask_mailman import EmailMessage, EmailMultiAlternatives
 from flask_mailman.backends.file import EmailBackend as FileEmailBackend
+from flask_mailman.message import MIMEMixin
 from sqlalchemy import select
 
 from mediation.common import names
@@ -52,7 +57,7 @@ from mediation.common.personal import redact
 from mediation.disputes.deadlines import overdue_days
 from mediation.extensions import db, mail
 from mediation.infra.database import is_postgres, unit_of_work
-from mediation.models import Deadline, Dispute, Notification, User
+from mediation.models import Deadline, Dispute, Notification, PreparedMessage, User
 
 log = logging.getLogger(__name__)
 
@@ -290,11 +295,7 @@ def build_message(rows: list[Notification], now: datetime) -> EmailMultiAlternat
     """The email for these rows (one row, or a supervisor's overdue rows for a digest)."""
     first = rows[0]
     if first.kind == "weekly_report":
-        from mediation.reports.weekly_email import build_weekly_email  # lazily: charts and spreadsheets
-
-        message = build_weekly_email(first)
-        if not message.to:
-            message.to = [first.address]
+        message = prepared_email(first)
     else:
         recipient = db.session.get(User, first.recipient_id) if first.recipient_id else None
         locale = recipient.locale if recipient is not None and recipient.locale in LOCALES else "zh"
@@ -312,6 +313,37 @@ def build_message(rows: list[Notification], now: datetime) -> EmailMultiAlternat
     message.extra_headers.setdefault("Auto-Submitted", "auto-generated")  # RFC 3834: no auto-replies
     message.extra_headers["X-Mediation-Notification"] = ",".join(str(r.id) for r in rows)
     return message
+
+
+class _PreparedMIME(MIMEMixin, EmailMessageMIME):
+    """A stored message parsed back, written out as Flask-Mailman's own messages are."""
+
+
+class PreparedEmail(EmailMessage):
+    """A message rendered when it was queued (`PreparedMessage`), sent to one address as it is."""
+
+    def __init__(self, mime: bytes, to: list[str]) -> None:
+        super().__init__(to=to)
+        self.mime = mime
+
+    def message(self):
+        msg = message_from_bytes(self.mime, _class=_PreparedMIME)
+        del msg["To"]
+        msg["To"] = ", ".join(self.to)
+        for name, value in self.extra_headers.items():
+            del msg[name]
+            msg[name] = value
+        if msg["From"] is None:
+            msg["From"] = self.from_email
+        return msg
+
+
+def prepared_email(row: Notification) -> PreparedEmail:
+    """The stored message a notification names (`payload["prepared_id"]`), to the row's address."""
+    prepared = db.session.get(PreparedMessage, (row.payload or {}).get("prepared_id") or 0)
+    if prepared is None:
+        raise LookupError(f"notification {row.id}: its message was not prepared when it was queued")
+    return PreparedEmail(prepared.mime, [row.address])
 
 
 def render(template: str, locale: str, **context: Any) -> tuple[str, str, str]:

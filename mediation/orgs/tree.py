@@ -10,24 +10,12 @@ from sqlalchemy.orm import joinedload
 from mediation.common import access
 from mediation.common.errors import Conflict, NotFound, ValidationError
 from mediation.common.paging import paginate
+from mediation.common.validation import collect
 from mediation.extensions import db
 from mediation.infra.database import unit_of_work
 from mediation.models import Committee, OrgUnit, User
-from mediation.models.enums import COMMITTEE_KINDS, DISPUTE_TYPES, ORG_LEVELS
-
-
-def _text(value: Any, field: str, fields: dict, max_len: int, required: bool = True) -> str:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            fields.setdefault(field, []).append("is required")
-        return ""
-    if not isinstance(value, str):
-        fields.setdefault(field, []).append("must be text")
-        return ""
-    value = value.strip()
-    if len(value) > max_len:
-        fields.setdefault(field, []).append(f"must be at most {max_len} characters")
-    return value
+from mediation.models.enums import ORG_LEVELS
+from mediation.orgs.schemas import CommitteeIn, OrgIn
 
 
 def get_org(code: str, actor: Optional[User] = None) -> OrgUnit:
@@ -40,11 +28,8 @@ def get_org(code: str, actor: Optional[User] = None) -> OrgUnit:
 def create_org(code: str, name: str, level: str, parent: Optional[str], actor: Optional[User] = None) -> OrgUnit:
     """Adds an org; a child is exactly one level below its parent (admin only)."""
     access.require_admin(actor)
-    fields: dict[str, list[str]] = {}
-    code = _text(code, "code", fields, 32)
-    name = _text(name, "name", fields, 120)
-    if level not in ORG_LEVELS:
-        fields["level"] = [f"must be one of {', '.join(ORG_LEVELS)}"]
+    clean, fields = collect(OrgIn(), {"code": code, "name": name, "level": level, "parent": parent})
+    code, name = clean.get("code"), clean.get("name")
     parent_org = None
     if parent is not None:
         parent_org = db.session.scalar(select(OrgUnit).where(OrgUnit.code == parent)) if isinstance(parent, str) else None
@@ -87,23 +72,17 @@ def create_committee(code: str, name: str, org: str, kind: str, specialties: Opt
                      actor: Optional[User] = None) -> Committee:
     """Adds a committee (admin, or a supervisor within scope)."""
     access.require_manager(actor)
-    fields: dict[str, list[str]] = {}
-    code = _text(code, "code", fields, 32)
-    name = _text(name, "name", fields, 120)
+    clean, fields = collect(CommitteeIn(), {"code": code, "name": name, "org": org, "kind": kind,
+                                            "specialties": specialties})
+    code, name, specialties = clean.get("code"), clean.get("name"), clean.get("specialties", [])
     org_unit = db.session.scalar(select(OrgUnit).where(OrgUnit.code == org)) if isinstance(org, str) else None
     if org_unit is None or not access.org_in_scope(actor, org_unit):
         fields["org"] = ["no such org in your scope"]
-    if kind not in COMMITTEE_KINDS:
-        fields["kind"] = [f"must be one of {', '.join(COMMITTEE_KINDS)}"]
-    specialties = specialties or []
-    if not isinstance(specialties, list) or any(s not in DISPUTE_TYPES for s in specialties):
-        fields["specialties"] = ["must be a list of dispute types"]
     if fields:
         raise ValidationError(fields)
     try:
         with unit_of_work() as session:
-            committee = Committee(code=code, name=name, org_id=org_unit.id, kind=kind,
-                                  specialties=sorted(set(specialties)))
+            committee = Committee(code=code, name=name, org_id=org_unit.id, kind=kind, specialties=specialties)
             session.add(committee)
             session.flush()
     except IntegrityError:

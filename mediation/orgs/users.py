@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import re
 import secrets
 from datetime import datetime, timedelta
 from typing import Any, Optional
@@ -17,13 +16,11 @@ from mediation.common import access
 from mediation.common.clock import now
 from mediation.common.errors import Conflict, Unauthorized, ValidationError
 from mediation.common.paging import paginate
+from mediation.common.validation import collect
 from mediation.extensions import db
 from mediation.infra.database import unit_of_work
 from mediation.models import ApiToken, Committee, OrgUnit, User
-from mediation.models.enums import ROLES
-
-USERNAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{2,64}$")
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+from mediation.orgs.schemas import UserIn
 
 
 @functools.cache
@@ -32,32 +29,17 @@ def _dummy_hash() -> str:
     return generate_password_hash("not-a-real-password")
 
 
-def password_problem(password: Any) -> Optional[str]:
-    if not isinstance(password, str) or len(password) < 8:
-        return "must be at least 8 characters"
-    if len(password) > 256:
-        return "must be at most 256 characters"
-    return None
-
-
 def create_user(username: str, password: str, role: str, display_name: str = "", email: Optional[str] = None,
                 org: Optional[str] = None, committee: Optional[str] = None, locale: str = "zh",
                 actor: Optional[User] = None) -> User:
     """Adds a user. A mediator needs a committee and takes its org; a supervisor needs an org."""
     access.require_manager(actor)
-    fields: dict[str, list[str]] = {}
-    if not isinstance(username, str) or not USERNAME_RE.match(username):
-        fields["username"] = ["2–64 letters, digits, '.', '_' or '-'"]
-    if (problem := password_problem(password)) is not None:
-        fields["password"] = [problem]
-    if role not in ROLES:
-        fields["role"] = [f"must be one of {', '.join(ROLES)}"]
-    elif role == "admin" and not access.is_global(actor) and actor.role != "admin":
+    clean, fields = collect(UserIn(), {"username": username, "password": password, "role": role,
+                                       "display_name": display_name, "email": email, "org": org,
+                                       "committee": committee, "locale": locale})
+    display_name, email = clean.get("display_name") or "", clean.get("email")
+    if role == "admin" and not access.is_global(actor) and actor.role != "admin":
         fields["role"] = ["only an administrator may create administrators"]
-    if email is not None and (not isinstance(email, str) or not EMAIL_RE.match(email)):
-        fields["email"] = ["is not an email address"]
-    if not isinstance(display_name, (str, type(None))):
-        fields["display_name"] = ["must be text"]
     org_unit = committee_row = None
     if committee:
         committee_row = db.session.scalar(select(Committee).where(Committee.code == committee)) \
@@ -81,14 +63,12 @@ def create_user(username: str, password: str, role: str, display_name: str = "",
         fields["org"] = ["you may only create users within your org"]
     if role in ("supervisor", "admin") and committee:
         fields.setdefault("committee", []).append("only mediators belong to a committee")
-    if locale not in ("zh", "en"):
-        fields["locale"] = ["must be zh or en"]
     if fields:
         raise ValidationError(fields)
     try:
         with unit_of_work() as session:
             user = User(username=username, password_hash=generate_password_hash(password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")), role=role,
-                        display_name=(display_name or username).strip(), email=email,
+                        display_name=display_name or username, email=email,
                         org_id=org_unit.id if org_unit else None,
                         committee_id=committee_row.id if committee_row else None, locale=locale)
             session.add(user)

@@ -6,7 +6,6 @@ read the stored figures. A week not yet over is computed fresh each time and not
 """
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from typing import Any, Optional
 
@@ -17,6 +16,7 @@ from mediation.common import access
 from mediation.common.clock import isoformat, parse_week, period_bounds
 from mediation.common.clock import now as clock_now
 from mediation.common.errors import Conflict, NotFound, ValidationError
+from mediation.common.validation import load
 from mediation.extensions import db
 from mediation.infra import jobs
 from mediation.infra.database import unit_of_work
@@ -24,8 +24,7 @@ from mediation.models import OrgUnit, ReportSnapshot, ReportSubscription, User
 from mediation.notifications import notify
 from mediation.orgs import tree
 from mediation.reports import statistics
-
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+from mediation.reports.schemas import SubscriptionIn
 
 
 def _week_bounds(week: Any) -> tuple:
@@ -116,15 +115,9 @@ def subscription_dict(row: ReportSubscription, org: OrgUnit) -> dict[str, Any]:
 def add_subscription(org_code: str, email: str, actor: Optional[User]) -> dict[str, Any]:
     """Adds an address to an org's weekly report (admin, or supervisor within scope)."""
     access.require_manager(actor)
-    fields: dict[str, list[str]] = {}
-    if not isinstance(org_code, str) or not org_code:
-        fields["org"] = ["is required"]
-    address = email.strip().lower() if isinstance(email, str) else ""
-    if not EMAIL_RE.match(address) or len(address) > 255:
-        fields["email"] = ["is not an email address"]
-    if fields:
-        raise ValidationError(fields)
-    org = tree.get_org(org_code, actor)
+    clean = load(SubscriptionIn(), {"org": org_code, "email": email})
+    address = clean["email"].lower()
+    org = tree.get_org(clean["org"], actor)
     access.require_manager(actor, org)
     try:
         with unit_of_work() as session:
@@ -173,10 +166,11 @@ def subscribers(org: OrgUnit) -> list[dict[str, Any]]:
                                      .order_by(User.id))
     for user in supervisors:
         if user.email:
-            out.setdefault(user.email.strip().lower(), {"recipient_id": user.id, "address": user.email.strip()})
+            out.setdefault(user.email.strip().lower(), {"recipient_id": user.id, "address": user.email.strip(),
+                                                        "locale": "en" if (user.locale or "").startswith("en") else "zh"})
     for address in db.session.scalars(select(ReportSubscription.email).where(ReportSubscription.org_id == org.id)
                                       .order_by(ReportSubscription.id)):
-        out.setdefault(address.lower(), {"recipient_id": None, "address": address})
+        out.setdefault(address.lower(), {"recipient_id": None, "address": address, "locale": "zh"})
     return list(out.values())
 
 
@@ -193,16 +187,25 @@ def send_weekly(org_code: str, week: str, at: Optional[datetime] = None) -> int:
     """Queues the week's report to each subscriber of the org; returns how many were new.
 
     One email Notification per subscriber with dedupe key `weekly:<org>:<week>:<address>`, so each
-    subscriber gets it at most once per org and week, however often this runs.
+    subscriber gets it at most once per org and week, however often this runs. The message is
+    rendered here, once per language, before the rows are queued: delivery only sends it.
     """
+    from mediation.reports.weekly_email import prepare_weekly_email  # lazily: charts and spreadsheets
+
     org = tree.get_org(org_code, None)
     now = at or clock_now()
     snapshot = ensure_snapshot(org, week, now)
+    people = subscribers(org)
+    if not people:
+        return 0
+    previous = ensure_snapshot(org, previous_week_of(week), now)
+    prepared = {locale: prepare_weekly_email(snapshot, previous, org, locale)
+                for locale in sorted({s["locale"] for s in people})}
     with unit_of_work() as session:
         rows = [{"recipient_id": s["recipient_id"], "address": s["address"], "kind": "weekly_report",
                  "channel": "email", "dedupe_key": jobs.weekly_key(org.code, week, s["address"]),
-                 "payload": {"snapshot_id": snapshot.id}}
-                for s in subscribers(org)]
+                 "payload": {"snapshot_id": snapshot.id, "prepared_id": prepared[s["locale"]]}}
+                for s in people]
         created = notify.create_notifications(rows)
         if created:
             snapshot = session.get(ReportSnapshot, snapshot.id)

@@ -1,7 +1,8 @@
 """The weekly report email (枫桥经验周报): HTML and plain text, inline charts, an .xlsx attachment.
 
-`build_weekly_email(notification)` is what the delivery code calls for a `weekly_report`
-notification. Chinese by default, English when the recipient user's locale is `en`. The MIME
+`prepare_weekly_email` renders it once per org, week and language when the e-mails are queued
+and stores the whole message; delivery sends that as it is (notifications/delivery.py). Chinese by
+default, English for subscribers whose locale is `en`. The MIME
 structure is the one mail clients expect for inline images plus an attachment:
 
     multipart/mixed
@@ -24,13 +25,15 @@ from typing import Any, Optional
 from flask import current_app, render_template
 from flask_mailman import EmailMultiAlternatives
 from flask_mailman.message import SafeMIMEMultipart
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from mediation.common import names
 from mediation.extensions import db
-from mediation.models import Notification, OrgUnit, ReportSnapshot, User
+from mediation.infra.database import unit_of_work
+from mediation.models import OrgUnit, PreparedMessage, ReportSnapshot
 from mediation.models.enums import DISPUTE_TYPES, PREVENTION_KINDS, SOURCES
 from mediation.reports import charts
-from mediation.reports.weekly import ensure_snapshot, previous_week_of
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -283,22 +286,31 @@ class RelatedAlternativesEmail(EmailMultiAlternatives):
         return part
 
 
-def recipient_locale(notification: Notification) -> str:
-    if notification.recipient_id:
-        user = db.session.get(User, notification.recipient_id)
-        if user is not None and (user.locale or "").lower().startswith("en"):
-            return "en"
-    return "zh"
+def prepare_weekly_email(snapshot: ReportSnapshot, previous: ReportSnapshot, org: OrgUnit, locale: str) -> int:
+    """Renders the week's e-mail in `locale` once and stores it (`PreparedMessage`); returns its id.
+
+    Called when the e-mails are queued (reports/weekly.py, `send_weekly`), in its own short
+    transaction: delivery later only sends what is stored here, and computes nothing.
+    """
+    key = f"weekly:{org.code}:{snapshot.week}:{locale}"
+    found = db.session.scalar(select(PreparedMessage.id).where(PreparedMessage.key == key))
+    if found is not None:
+        return found
+    mime = render_weekly_email(snapshot, previous, org, locale).message().as_bytes(linesep="\r\n")
+    with unit_of_work() as session:
+        row = PreparedMessage(key=key, mime=mime)
+        try:
+            with session.begin_nested():
+                session.add(row)
+                session.flush()
+        except IntegrityError:  # prepared at the same moment by another run: theirs is as good
+            return db.session.scalar(select(PreparedMessage.id).where(PreparedMessage.key == key))
+        return row.id
 
 
-def build_weekly_email(notification: Notification) -> EmailMultiAlternatives:
-    """The weekly report email for one `weekly_report` notification (its payload names the snapshot)."""
-    snapshot = db.session.get(ReportSnapshot, (notification.payload or {}).get("snapshot_id"))
-    if snapshot is None:
-        raise LookupError(f"notification {notification.id}: no such report snapshot")
-    org = db.session.get(OrgUnit, snapshot.org_id)
-    previous = ensure_snapshot(org, previous_week_of(snapshot.week))
-    locale = recipient_locale(notification)
+def render_weekly_email(snapshot: ReportSnapshot, previous: ReportSnapshot, org: OrgUnit,
+                        locale: str) -> EmailMultiAlternatives:
+    """The weekly report e-mail of `snapshot` (beside the previous week's), without a recipient."""
     ctx = report_context(snapshot, previous, org, locale)
     images = chart_images(ctx)
     ctx["images"] = [{"cid": cid, "alt": alt} for cid, alt, _ in images]
@@ -312,7 +324,7 @@ def build_weekly_email(notification: Notification) -> EmailMultiAlternatives:
         related.append(image)
     message = RelatedAlternativesEmail(subject=LABELS[locale]["subject"].format(org=org.name, week=snapshot.week),
                                        body=text, from_email=current_app.config.get("MAIL_DEFAULT_SENDER"),
-                                       to=[notification.address], related=related)
+                                       related=related)
     message.attach_alternative(html, "text/html")
     filename = f"fengqiao-weekly-{org.code}-{snapshot.week}.xlsx"
     message.attach(filename, workbook(ctx), XLSX)
