@@ -11,8 +11,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     config.load(app, test_config)
 
-    from mediation import commands, health
-    from mediation.extensions import babel, csrf, limiter, login_manager, mail, migrate
+    from mediation import commands, headers, health, i18n
+    from mediation.extensions import csrf, limiter, login_manager, mail, migrate
     from mediation.infra import database, logs
     from mediation.infra.celery_app import celery_init_app
 
@@ -21,7 +21,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from mediation.extensions import db
 
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
-    babel.init_app(app)
+    i18n.init_app(app)
+    headers.init_app(app)
     mail.init_app(app)
     limiter.init_app(app)
     csrf.init_app(app)
@@ -33,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     api.init_app(app)
     web.init_app(app)
+    headers.relax_for_swagger_ui(app)
     commands.init_app(app)
     return app
 

@@ -46,6 +46,11 @@ class Config:
     LOGIN_FAILURES_PER_USERNAME = "5/minute"  # the 6th failed attempt within a minute → 429 (docs/api.md)
     LOGIN_FAILURES_PER_ADDRESS = "30/minute"
     JSON_AS_ASCII = False
+    SESSION_COOKIE_SECURE = False  # True behind HTTPS: cookies only over TLS
+    TALISMAN_FORCE_HTTPS = False  # redirect http:// to https:// (when the app itself sees plain HTTP)
+    TALISMAN_HSTS = False  # Strict-Transport-Security, once the site is served over HTTPS only
+    TALISMAN_HSTS_MAX_AGE = 31536000
+    QUEUE_PER_PAGE = 20  # rows per page of the web work queue
 
 
 ENV_KEYS = {
@@ -70,6 +75,10 @@ ENV_KEYS = {
     "RATELIMIT_STORAGE_URI": str,
     "LOGIN_FAILURES_PER_USERNAME": str,
     "LOGIN_FAILURES_PER_ADDRESS": str,
+    "SESSION_COOKIE_SECURE": _bool,
+    "TALISMAN_FORCE_HTTPS": _bool,
+    "TALISMAN_HSTS": _bool,
+    "TALISMAN_HSTS_MAX_AGE": int,
 }
 
 

@@ -14,7 +14,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from mediation.common.errors import DomainError
@@ -88,9 +88,9 @@ def handle_domain_error(exc: DomainError) -> Response:
 
 
 def handle_http_exception(exc: HTTPException):
-    """werkzeug/webargs/Flask-Limiter errors in the API's shape (outside the API: Flask's own page)."""
+    """werkzeug/webargs/Flask-Limiter errors in the API's shape (outside the API: the product's page)."""
     if not in_api():
-        return exc
+        return _outside_api(exc)
     status = exc.code or 500
     code = CODE_BY_STATUS.get(status, _snake(exc.name or "error"))
     headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
@@ -122,9 +122,15 @@ def _retry_after() -> int:
 def handle_unexpected(exc: InternalServerError):
     """An unhandled error: logged, and answered in the error shape without its insides."""
     if not in_api():
-        return exc
+        return _outside_api(exc)
     log.error("unhandled error on %s %s", request.method, request.path, exc_info=getattr(exc, "original_exception", None))
     return error_response(500, "internal_error", "internal error")
+
+
+def _outside_api(exc: HTTPException):
+    """The web's error page (registered by mediation.web as `error_page`), else werkzeug's own."""
+    page = current_app.extensions.get("error_page")
+    return page(exc) if page is not None else exc
 
 
 def init_app(app: Flask) -> None:

@@ -133,3 +133,13 @@ def revoke_token(token: str) -> bool:
             return False
         row.revoked_at = now()
     return True
+
+
+def set_locale(user: User, locale: str) -> User:
+    """Saves the language `user` reads the product in (zh or en): pages and e-mails follow it."""
+    if locale not in ("zh", "en"):
+        raise ValidationError({"locale": ["must be zh or en"]})
+    with unit_of_work() as session:
+        row = session.get(User, user.id)
+        row.locale = locale
+    return row
