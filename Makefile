@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 FLASK := $(BIN)/flask --app wsgi
 DEMO_CASES ?= 400
 
-.PHONY: run test test-pg test-sqlite install migrate lint diagram bench clean i18n translations
+.PHONY: run test test-pg test-sqlite install migrate lint diagram bench clean i18n translations fuzz
 
 # Translations: the catalogues (.po) are in the repository, the compiled .mo files are built here.
 TRANSLATIONS := mediation/translations
@@ -48,6 +48,12 @@ run: migrate
 # The whole suite. TEST_DATABASE_URL=postgresql://… runs it on PostgreSQL (CI does both).
 test: $(STAMP) $(MO)
 	@$(BIN)/pytest $(PYTEST_ARGS)
+
+# Before a release: schemathesis with every phase and 100 examples per operation (about five
+# minutes; docs/api-notes.md). FUZZ_SEED=… replays a run; TEST_DATABASE_URL as for `make test`.
+fuzz: $(STAMP) $(MO)
+	@FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} FUZZ_TIMEOUT=$${FUZZ_TIMEOUT:-1500} \
+		$(BIN)/pytest tests/api/test_fuzz.py -s $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	@$(BIN)/ruff check mediation workflows demo tools tests bench migrations wsgi.py worker.py

@@ -42,7 +42,7 @@ class Config:
     RATELIMIT_STRATEGY = "moving-window"
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True  # Redis down: count in this process until it is back
     RATELIMIT_SWALLOW_ERRORS = True  # a rate-limit storage failure never fails a request
-    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = False  # X-RateLimit-*/Retry-After on every answer would speak of failures only; a 429 names its Retry-After (api/errors.py)
     LOGIN_FAILURES_PER_USERNAME = "5/minute"  # the 6th failed attempt within a minute → 429 (docs/api.md)
     LOGIN_FAILURES_PER_ADDRESS = "30/minute"
     JSON_AS_ASCII = False

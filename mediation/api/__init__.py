@@ -23,6 +23,9 @@ class Api(flask_smorest.Api):
     """flask-smorest's Api with the project's error shape (handlers live in mediation.api.errors)."""
 
     ERROR_SCHEMA = ErrorSchema
+    # no catch-all `default` response: every status an operation can give is declared
+    # (Blueprint.errors), and the tests fail on one that is not (tests/api/contract.py)
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     def _register_error_handlers(self) -> None:
         errors.init_app(self._app)
@@ -32,6 +35,16 @@ def _swagger_ui_dir() -> Path:
     import swagger_ui_bundle
 
     return Path(swagger_ui_bundle.swagger_ui_path)
+
+
+def _every_operation_may_fail(api: Api) -> None:
+    """An unexpected error (500, `internal_error`) can happen anywhere: every operation documents it."""
+    error = {"description": "Internal Server Error",
+             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    for operations in api.spec._paths.values():
+        for method, operation in operations.items():
+            if method in ("get", "put", "post", "delete", "patch") and isinstance(operation, dict):
+                operation.setdefault("responses", {}).setdefault("500", error)
 
 
 def init_app(app: Flask) -> None:
@@ -58,6 +71,7 @@ def init_app(app: Flask) -> None:
                 reports.stats_blp, reports.blp):
         csrf.exempt(blp)  # bearer tokens, not cookies: no cross-site request can carry one
         api.register_blueprint(blp, url_prefix=PREFIX + blp.url_prefix)
+    _every_operation_may_fail(api)
     docs = app.blueprints["api-docs"]
     csrf.exempt(docs)
     app.add_url_rule(PREFIX + DOCS_ASSETS + "<path:filename>", "api_docs_assets",

@@ -69,6 +69,21 @@ def _rate() -> fields.Float:
                                                                                 "when there is nothing to divide"})
 
 
+class LevelFigures(Schema):
+    """Conclusions of one committee level (docs/metrics.md, `by_level`)."""
+
+    concluded = _count()
+    agreements = _count()
+    failed = _count()
+    withdrawn = _count()
+
+
+class ByLevel(Schema):
+    village = fields.Nested(LevelFigures, required=True)
+    township = fields.Nested(LevelFigures, required=True)
+    county_and_above = fields.Nested(LevelFigures, required=True)
+
+
 class StatsOut(Schema):
     """The Fengqiao figures (docs/metrics.md) for an org's subtree and a period of days."""
 
@@ -93,6 +108,24 @@ class StatsOut(Schema):
     by_type = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
     by_source = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
     prevented = fields.Dict(keys=fields.String(), values=fields.Nested(Prevented), required=True)
+    by_level = fields.Nested(ByLevel, required=True, metadata={
+        "description": "conclusions by the level of the committee that concluded them (docs/metrics.md)"})
+
+
+class OverdueCase(Schema):
+    """One of the longest-overdue open deadlines at the week's end (no parties, no summary)."""
+
+    case_number = fields.String(required=True)
+    committee = fields.String(required=True, metadata={"description": "the committee's name"})
+    kind = fields.String(required=True, metadata={"description": "the deadline's kind"})
+    due_at = fields.String(required=True, metadata={"format": "date-time"})
+    days_overdue = fields.Integer(required=True)
+
+
+class WeeklyMetrics(StatsOut):
+    """The week's figures as GET /stats gives them, plus the most overdue cases (docs/metrics.md)."""
+
+    most_overdue = fields.List(fields.Nested(OverdueCase), required=True)
 
 
 class SnapshotOut(Schema):
@@ -100,12 +133,15 @@ class SnapshotOut(Schema):
 
     id = fields.Integer(required=True, allow_none=True)
     org = fields.String(required=True)
+    org_name = fields.String(required=True)
     week = fields.String(required=True)
     date_from = fields.String(required=True, data_key="from")
     date_to = fields.String(required=True, data_key="to")
-    metrics = fields.Dict(required=True, metadata={"description": "the figures, as GET /stats gives them"})
+    metrics = fields.Nested(WeeklyMetrics, required=True, metadata={"description": "the figures, as GET /stats gives them"})
     generated_at = fields.String(required=True, metadata={"format": "date-time"})
     sent_at = fields.String(required=True, allow_none=True, metadata={"format": "date-time"})
+    final = fields.Boolean(required=True, metadata={
+        "description": "true: the stored report of a week that is over; false: the running week, computed now"})
 
 
 class SubscriptionOut(Schema):
