@@ -1,13 +1,15 @@
 """Languages: Simplified Chinese by default, English as a choice (Flask-Babel).
 
 The locale of a request: the signed-in user's saved choice; for anonymous visitors the `locale`
-cookie that the language switch sets, else the browser's Accept-Language, else Chinese. The
+cookie that the language switch sets, else the browser's Accept-Language, else Chinese. Under
+/api/v1 the same without the cookie: the bearer token's user's saved choice (User.locale), else
+Accept-Language, else Chinese (docs/api-notes.md). The
 catalogues are mediation/translations/<lang>/LC_MESSAGES/messages.po, compiled to .mo by the
 Makefile (`make install`, `run`, `test`); `make i18n` extracts and updates them.
 """
 from __future__ import annotations
 
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_request_context, request
 from flask_login import current_user
 
 LOCALES = ("zh", "en")
@@ -20,6 +22,11 @@ def select_locale() -> str:
     """The locale this request is answered in (see the module's docstring for the order)."""
     if not has_request_context():
         return DEFAULT_LOCALE
+    if request.path.startswith("/api/"):
+        actor = g.get("actor")  # set by the API's bearer authentication
+        if actor is not None and actor.locale in LOCALES:
+            return actor.locale
+        return from_accept_language() or DEFAULT_LOCALE
     user = current_user
     if user is not None and getattr(user, "is_authenticated", False) and user.locale in LOCALES:
         return user.locale

@@ -47,6 +47,34 @@ def _every_operation_may_fail(api: Api) -> None:
                 operation.setdefault("responses", {}).setdefault("500", error)
 
 
+DISPUTE = PREFIX + "/disputes/{dispute_id}"
+# OpenAPI links: what a client (and the fuzzer's stateful phase) can do next with an answer's id
+LINKS: dict[tuple[str, str, str], dict[str, tuple[str, str]]] = {
+    (PREFIX + "/disputes", "post", "201"): {
+        "GetDispute": (DISPUTE, "get"), "UpdateDispute": (DISPUTE, "patch"),
+        "FireTrigger": (DISPUTE + "/transitions", "post"), "RecordSession": (DISPUTE + "/sessions", "post"),
+        "RecordPrevention": (DISPUTE + "/preventions", "post"), "ListEvents": (DISPUTE + "/events", "get")},
+    (DISPUTE + "/transitions", "post", "200"): {
+        "FireNextTrigger": (DISPUTE + "/transitions", "post"), "ListEvents": (DISPUTE + "/events", "get")},
+}
+
+
+def _operation_ref(path: str, method: str) -> str:
+    return "#/paths/" + path.replace("~", "~0").replace("/", "~1") + "/" + method
+
+
+def _link_operations(api: Api) -> None:
+    """Adds LINKS to the document: a registered dispute's id leads to its transitions and events."""
+    for (path, method, status), links in LINKS.items():
+        response = api.spec._paths.get(path, {}).get(method, {}).get("responses", {}).get(status)
+        if response is None:
+            continue
+        response["links"] = {name: {"operationRef": _operation_ref(target, target_method),
+                                    "parameters": {"dispute_id": "$response.body#/id"}}
+                             for name, (target, target_method) in links.items()
+                             if target_method in api.spec._paths.get(target, {})}
+
+
 def init_app(app: Flask) -> None:
     """Registers the API blueprints, the document, its docs page and the error handlers."""
     app.config.setdefault("API_TITLE", "人民调解案件管理系统 API")
@@ -72,6 +100,7 @@ def init_app(app: Flask) -> None:
         csrf.exempt(blp)  # bearer tokens, not cookies: no cross-site request can carry one
         api.register_blueprint(blp, url_prefix=PREFIX + blp.url_prefix)
     _every_operation_may_fail(api)
+    _link_operations(api)
     docs = app.blueprints["api-docs"]
     csrf.exempt(docs)
     app.add_url_rule(PREFIX + DOCS_ASSETS + "<path:filename>", "api_docs_assets",

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, request
+from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from mediation.common.errors import DomainError
@@ -42,6 +43,20 @@ CODE_BY_STATUS: dict[int, str] = {400: "bad_request", 401: "unauthorized", 403: 
                                   422: "validation_error", 429: "too_many_attempts", 500: "internal_error"}
 
 
+# the messages of werkzeug's errors in the caller's language (the codes stay as they are)
+MESSAGES = {
+    401: lambda: _("a bearer token is required (Authorization: Bearer <token>)"),
+    403: lambda: _("not allowed"),
+    404: lambda: _("no such resource"),
+    405: lambda: _("method not allowed on this resource"),
+    413: lambda: _("the request body is too large"),
+    415: lambda: _("unsupported media type"),
+    422: lambda: _("some fields are invalid"),
+    429: lambda: _("too many failed attempts; try again later"),
+    500: lambda: _("internal error"),
+}
+
+
 def _json_safe(value: Any) -> Any:
     """Details as plain JSON values (dates and decimals become strings)."""
     return json.loads(json.dumps(value, default=str))
@@ -50,7 +65,7 @@ def _json_safe(value: Any) -> Any:
 def error_response(status: int, code: str, message: str, details: Mapping[str, Any] | None = None,
                    headers: Mapping[str, str] | None = None) -> Response:
     """A response in the API's error shape."""
-    body = {"error": {"code": code, "message": message, "details": _json_safe(dict(details or {}))}}
+    body = {"error": {"code": code, "message": str(message), "details": _json_safe(dict(details or {}))}}
     response = jsonify(body)
     response.status_code = status
     for key, value in (headers or {}).items():
@@ -95,19 +110,13 @@ def handle_http_exception(exc: HTTPException):
     code = CODE_BY_STATUS.get(status, _snake(exc.name or "error"))
     headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
     details: dict[str, Any] = {}
-    message = exc.description or exc.name
+    message = MESSAGES[status]() if status in MESSAGES else (exc.description or exc.name)
     if status == 422:
         details["fields"] = validation_fields(exc)
-        message = "some fields are invalid"
     elif status == 429:
-        message = "too many failed attempts; try again later"
         headers["Retry-After"] = str(_retry_after())
     elif status == 405:
         details["allowed"] = sorted(getattr(exc, "valid_methods", None) or [])
-    elif status == 404:
-        message = "no such resource"
-    elif status == 500:
-        message = "internal error"
     return error_response(status, code, message, details, headers)
 
 
@@ -124,7 +133,7 @@ def handle_unexpected(exc: InternalServerError):
     if not in_api():
         return _outside_api(exc)
     log.error("unhandled error on %s %s", request.method, request.path, exc_info=getattr(exc, "original_exception", None))
-    return error_response(500, "internal_error", "internal error")
+    return error_response(500, "internal_error", _("internal error"))
 
 
 def _outside_api(exc: HTTPException):

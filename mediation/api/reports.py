@@ -9,6 +9,8 @@ from typing import Any
 
 import marshmallow as ma
 from flask import jsonify
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 
 from mediation.api.blueprint import ID, Blueprint
@@ -31,22 +33,25 @@ class StatsArgs(Schema):
     @ma.validates_schema
     def ordered(self, data: dict, **kwargs: Any) -> None:
         if data["date_from"] > data["date_to"]:
-            raise ma.ValidationError("must not lie before from", field_name="to")
+            raise ma.ValidationError(_("must not lie before from"), field_name="to")
 
 
 def _iso_week(value: str) -> None:
+    """A week that looks right must exist (the Regexp validator reports one that does not look right)."""
     match = WEEK_RE.match(value)
-    if match and int(match.group(1)) not in YEARS:
-        raise ma.ValidationError(f"must lie between {YEARS[0]} and {YEARS[-1]}")
+    if not match:
+        return
+    if int(match.group(1)) not in YEARS:
+        raise ma.ValidationError(_("must lie between %(low)s and %(high)s", low=YEARS[0], high=YEARS[-1]))
     try:
         parse_week(value)
-    except ValueError as exc:
-        raise ma.ValidationError(str(exc)) from None
+    except ValueError:
+        raise ma.ValidationError(_("%(week)s is not a week of its year", week=value)) from None
 
 
 class WeeklyArgs(Schema):
     org = fields.String(metadata={"description": "org code (default: the caller's org)"})
-    week = fields.String(required=True, validate=[validate.Regexp(WEEK_RE, error="must look like 2026-W47"),
+    week = fields.String(required=True, validate=[validate.Regexp(WEEK_RE, error=_l("must look like 2026-W47")),
                                                   _iso_week], metadata={"description": "ISO week YYYY-Www"})
 
 
@@ -159,7 +164,7 @@ def _org_or_own(args: dict) -> str:
     if actor.org is None:
         from mediation.common.errors import ValidationError
 
-        raise ValidationError({"org": ["is required"]})
+        raise ValidationError({"org": [_l("is required")]})
     return actor.org.code
 
 

@@ -19,6 +19,7 @@ import re
 from typing import Any, Optional
 
 import jsonschema
+from flask import g, has_app_context
 from flask.testing import FlaskClient
 
 API = "/api/v1"
@@ -111,6 +112,8 @@ class ContractClient(FlaskClient):
     contract: Contract
 
     def open(self, *args: Any, **kwargs: Any):
+        if has_app_context():  # the tests' app context outlives a request: no locale carried over
+            g.pop("_flask_babel", None)
         response = super().open(*args, **kwargs)
         request = response.request
         if getattr(self, "contract", None) is not None:

@@ -34,7 +34,7 @@ from tests.factories import PASSWORD, dispute_in, make_dispute
 ROOT = Path(__file__).resolve().parents[2]
 CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,"
           "response_schema_conformance")
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "5"))
 PHASES = os.environ.get("FUZZ_PHASES", "examples,coverage,fuzzing,stateful")
 SEED = int(os.environ.get("FUZZ_SEED") or random.SystemRandom().randrange(1, 2**31))
 # operations that would lock the fuzzer out: revoking its own token; changing its own password
