@@ -62,10 +62,11 @@ COLUMNS: dict[Table, tuple[str, ...]] = {
                           "confirmation", "confirmation_court", "confirmation_requested_at",
                           "confirmation_decided_at"),
     FollowUp.__table__: ("id", "dispute_id", "performance", "method", "notes", "visited_at", "recorded_by_id"),
-    PreventionRecord.__table__: ("id", "dispute_id", "kind", "people", "org_id", "recorded_at", "recorded_by_id"),
+    PreventionRecord.__table__: ("id", "dispute_id", "kind", "people", "org_id", "occurred_at", "recorded_at",
+                                 "recorded_by_id"),
     Deadline.__table__: ("id", "dispute_id", "kind", "due_at", "status", "met_at", "cancelled_at", "created_at"),
     Event.__table__: ("id", "dispute_id", "trigger", "from_state", "to_state", "actor_id", "committee_id", "org_id",
-                      "occurred_at", "recorded_at", "amount", "due_at", "result", "payload"),
+                      "occurred_at", "recorded_at", "amount", "due_at", "result", "people", "backdated", "payload"),
     Notification.__table__: ("id", "recipient_id", "address", "kind", "channel", "dispute_id", "deadline_id",
                              "dedupe_key", "status", "attempts", "payload", "created_at", "sent_at"),
 }
@@ -236,14 +237,15 @@ def case_rows(case: CaseFile, dispute_id: int, number: str, seq: int, rows: dict
         g.confirmation_requested_at, g.confirmation_decided_at) for g in case.agreements)
     rows[FollowUp.__table__].extend((d, f.performance, f.method, f.notes, f.visited_at, f.recorded_by_id)
                                     for f in case.follow_ups)
-    rows[PreventionRecord.__table__].extend((d, r.kind, r.people, r.org_id, r.recorded_at, r.recorded_by_id)
-                                            for r in case.preventions)
+    rows[PreventionRecord.__table__].extend((d, r.kind, r.people, r.org_id, r.occurred_at, r.recorded_at,
+                                             r.recorded_by_id) for r in case.preventions)
     rows[Deadline.__table__].extend((d, x.kind, x.due_at, x.status, x.met_at, x.cancelled_at, x.created_at)
                                     for x in case.deadlines)
     register = {"case_number": number}
     rows[Event.__table__].extend((
         d, e.trigger, e.from_state, e.to_state, e.actor_id, e.committee_id, e.org_id, e.occurred_at, e.recorded_at,
-        e.amount, e.due_at, e.result, register if e.trigger == "register" else e.payload) for e in case.events)
+        e.amount, e.due_at, e.result, e.people, e.backdated, register if e.trigger == "register" else e.payload)
+        for e in case.events)
     if case.risk_level == "red":
         rows[Notification.__table__].extend(risk_alerts(case, d, number, supervisors))
 

@@ -93,9 +93,9 @@ def init_app(app: Flask) -> None:
     api = Api(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer",
                                                        "description": "a token from POST /api/v1/auth/token"})
-    from mediation.api import auth, committees, deadlines, disputes, notifications, orgs, reports, users
+    from mediation.api import auth, committees, deadlines, disputes, events, notifications, orgs, reports, users
 
-    for blp in (auth.blp, orgs.blp, committees.blp, users.blp, disputes.blp, deadlines.blp, notifications.blp,
+    for blp in (auth.blp, orgs.blp, committees.blp, users.blp, disputes.blp, events.blp, deadlines.blp, notifications.blp,
                 reports.stats_blp, reports.blp):
         csrf.exempt(blp)  # bearer tokens, not cookies: no cross-site request can carry one
         api.register_blueprint(blp, url_prefix=PREFIX + blp.url_prefix)

@@ -7,13 +7,14 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 import workflows
-from mediation.api.schemas import Instant, Money, PageArgs, Schema, one_of
+from mediation.api.schemas import Day, Instant, Money, PageArgs, Schema, one_of
 from mediation.common.personal import mask_id_number, mask_phone
 from mediation.disputes.schemas import (  # noqa: F401  the resources declare them from here
     DisputeIn,
     DisputePatch,
     PartyIn,
     PreventionIn,
+    PreventionWithdrawal,
     SessionIn,
     WhenIn,
     payload_fields,
@@ -89,7 +90,11 @@ class PreventionOut(Schema):
     dispute_id = fields.Integer(required=True)
     kind = fields.String(required=True)
     people = fields.Integer(required=True)
+    occurred_at = Instant(required=True, metadata={"description": "when it happened (what the figures count by)"})
     recorded_at = Instant(required=True)
+    withdrawn_at = Instant(required=True, allow_none=True,
+                           metadata={"description": "set when the record was withdrawn as a mistake"})
+    withdrawal_reason = fields.String(required=True, allow_none=True)
 
 
 class DisputeOut(Schema):
@@ -121,16 +126,48 @@ class DisputeOut(Schema):
     preventions = fields.List(fields.Nested(PreventionOut), required=True)
 
 
+def _event_kind(event) -> str:
+    from mediation.disputes.trail import kind_of
+
+    return kind_of(event.trigger)
+
+
 class EventOut(Schema):
+    """One entry of the trail (docs/events.md): a transition, a record or an access record."""
+
+    id = fields.Integer(required=True)
     trigger = fields.String(required=True)
+    kind = fields.Function(_event_kind, required=True, metadata={
+        "type": "string", "enum": ["transition", "record", "access"],
+        "description": "transition (a workflow trigger or register), record (an edit, session, prevention "
+                       "or follow-up record, or a correction), access (a reveal or download: counted nowhere)"})
     from_state = fields.String(required=True, allow_none=True)
     to_state = fields.String(required=True)
     actor = fields.Function(lambda e: e.actor.username if e.actor else None, required=True, allow_none=True,
                             metadata={"type": "string"})
     committee = fields.Function(lambda e: e.committee.code, required=True, metadata={"type": "string"})
-    occurred_at = Instant(required=True)
-    recorded_at = Instant(required=True)
-    payload = fields.Dict(required=True)
+    occurred_at = Instant(required=True, metadata={"description": "when it happened (a session: held_at)"})
+    recorded_at = Instant(required=True, metadata={"description": "when it was entered"})
+    backdated = fields.Boolean(required=True, metadata={
+        "description": "dated further back than the policy's max_backdate_days"})
+    backdate_reason = fields.String(required=True, allow_none=True, metadata={"description": "why, when backdated"})
+    payload = fields.Dict(required=True, metadata={
+        "description": "the trigger's payload; an update: {before, after}; a record: its id and facts"})
+
+
+class BackdatedOut(EventOut):
+    """A flagged entry with the dispute it belongs to (no personal data)."""
+
+    dispute_id = fields.Integer(required=True)
+    case_number = fields.Function(lambda e: e.dispute.case_number, required=True, metadata={"type": "string"})
+    days_back = fields.Function(lambda e: _days_back(e), required=True, metadata={
+        "type": "integer", "description": "whole days between occurred_at and recorded_at"})
+
+
+def _days_back(event) -> int:
+    from mediation.disputes.trail import days_late
+
+    return days_late(event)
 
 
 # -- writing: the disputes area's own schemas (disputes/schemas.py) -------------------------------
@@ -143,6 +180,12 @@ TransitionIn = Schema.from_dict({
 }, name="TransitionIn")
 TransitionIn.__doc__ = "`trigger`, `version`, `occurred_at` and the trigger's own payload (docs/workflow.md)."
 
+
+
+class BackdatedArgs(PageArgs):
+    org = fields.String(metadata={"description": "org code; includes its subtree (default: the caller's scope)"})
+    date_from = Day(data_key="from", metadata={"description": "entries dated on or after this day"})
+    date_to = Day(data_key="to", metadata={"description": "entries dated on or before this day"})
 
 
 class DisputeListArgs(PageArgs):

@@ -51,6 +51,8 @@ class PolicyOut(Schema):
     remind_before_days = fields.List(fields.Integer(), required=True)
     supervisor_after_days = fields.Integer(required=True)
     day_count = fields.String(required=True)
+    max_backdate_days = fields.Integer(required=True)
+    max_prevention_people = fields.Integer(required=True)
     own = fields.Nested(PolicyValues, required=True)
     source = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True), required=True)
 

@@ -53,6 +53,8 @@ class WeeklyArgs(Schema):
     org = fields.String(metadata={"description": "org code (default: the caller's org)"})
     week = fields.String(required=True, validate=[validate.Regexp(WEEK_RE, error=_l("must look like 2026-W47")),
                                                   _iso_week], metadata={"description": "ISO week YYYY-Www"})
+    recompute = fields.Boolean(load_default=False, metadata={
+        "description": "a finished week: also compute its figures afresh (`recomputed`), late entries included"})
 
 
 class SubscriptionArgs(PageArgs):
@@ -74,19 +76,28 @@ def _rate() -> fields.Float:
                                                                                 "when there is nothing to divide"})
 
 
-class LevelFigures(Schema):
-    """Conclusions of one committee level (docs/metrics.md, `by_level`)."""
+class LateEntries(Schema):
+    """Conclusions of the period entered a day or more after the time they are dated."""
 
-    concluded = _count()
-    agreements = _count()
-    failed = _count()
-    withdrawn = _count()
+    count = fields.Integer(required=True, metadata={"description": "conclusions entered ≥ 1 day late"})
+    flagged = fields.Integer(required=True, metadata={
+        "description": "of those, dated beyond max_backdate_days (flagged, with a backdate_reason)"})
+    max_days = fields.Integer(required=True, metadata={"description": "the longest delay, in whole days"})
+    on_time_by_date_only = fields.Integer(required=True, metadata={
+        "description": "of those, counted on time by their date although entered after the deadline"})
+
+
+class LevelCounts(Schema):
+    concluded = fields.Integer(required=True)
+    agreements = fields.Integer(required=True)
+    failed = fields.Integer(required=True)
+    withdrawn = fields.Integer(required=True)
 
 
 class ByLevel(Schema):
-    village = fields.Nested(LevelFigures, required=True)
-    township = fields.Nested(LevelFigures, required=True)
-    county_and_above = fields.Nested(LevelFigures, required=True)
+    village = fields.Nested(LevelCounts, required=True)
+    township = fields.Nested(LevelCounts, required=True)
+    county_and_above = fields.Nested(LevelCounts, required=True)
 
 
 class StatsOut(Schema):
@@ -95,6 +106,8 @@ class StatsOut(Schema):
     org = fields.String(required=True)
     date_from = fields.String(required=True, data_key="from")
     date_to = fields.String(required=True, data_key="to")
+    as_of = fields.String(required=True, metadata={
+        "format": "date-time", "description": "the end of the period, or now when it ends in the future"})
     received = _count()
     accepted = _count()
     rejected = _count()
@@ -112,9 +125,11 @@ class StatsOut(Schema):
     overdue_open = _count()
     by_type = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
     by_source = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
-    prevented = fields.Dict(keys=fields.String(), values=fields.Nested(Prevented), required=True)
+    prevented = fields.Dict(keys=fields.String(), values=fields.Nested(Prevented), required=True, metadata={
+        "description": "per kind, from the record_prevention records (withdrawn ones netted out)"})
     by_level = fields.Nested(ByLevel, required=True, metadata={
         "description": "conclusions by the level of the committee that concluded them (docs/metrics.md)"})
+    late_entries = fields.Nested(LateEntries, required=True)
 
 
 class OverdueCase(Schema):
@@ -131,6 +146,7 @@ class WeeklyMetrics(StatsOut):
     """The week's figures as GET /stats gives them, plus the most overdue cases (docs/metrics.md)."""
 
     most_overdue = fields.List(fields.Nested(OverdueCase), required=True)
+    late_entries = fields.Nested(LateEntries, metadata={"description": "absent from weeks stored before it existed"})
 
 
 class SnapshotOut(Schema):
@@ -145,8 +161,10 @@ class SnapshotOut(Schema):
     metrics = fields.Nested(WeeklyMetrics, required=True, metadata={"description": "the figures, as GET /stats gives them"})
     generated_at = fields.String(required=True, metadata={"format": "date-time"})
     sent_at = fields.String(required=True, allow_none=True, metadata={"format": "date-time"})
-    final = fields.Boolean(required=True, metadata={
-        "description": "true: the stored report of a week that is over; false: the running week, computed now"})
+    final = fields.Boolean(required=True, metadata={"description": "stored (the week is over)"})
+    late_since_snapshot = fields.Integer(required=True, metadata={
+        "description": "transitions and records dated in the week but entered after the snapshot was stored"})
+    recomputed = fields.Dict(metadata={"description": "with recompute=true: the figures computed afresh"})
 
 
 class SubscriptionOut(Schema):
@@ -192,7 +210,8 @@ def get_stats(args: dict):
 def get_weekly(args: dict):
     """That week's snapshot (computed and stored on first request once the week is over)."""
     from mediation.reports import weekly
-    return _passed(weekly.weekly_snapshot(_org_or_own(args), args["week"], current_actor()))
+    return _passed(weekly.weekly_snapshot(_org_or_own(args), args["week"], current_actor(),
+                                          recompute=args.get("recompute", False)))
 
 
 @blp.route("/subscriptions", methods=["POST"])

@@ -213,5 +213,11 @@ class PreventionRecord(Base):
     kind: Mapped[str] = mapped_column(String(32))
     people: Mapped[int] = mapped_column(Integer)
     org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     recorded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    # a mistaken record is withdrawn (its `record_prevention` correction event nets it out of the
+    # figures), never edited or deleted
+    withdrawn_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    withdrawn_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    withdrawal_reason: Mapped[Optional[str]] = mapped_column(Text)

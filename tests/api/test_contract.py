@@ -24,7 +24,8 @@ def test_a_field_the_document_lacks_fails(app):
             '"confirmations": 0, "performance_rate": null, "overdue_open": 0, "by_type": {}, "by_source": {}, '
             '"prevented": {}, "by_level": {"village": {"concluded": 0, "agreements": 0, "failed": 0, '
             '"withdrawn": 0}, "township": {"concluded": 0, "agreements": 0, "failed": 0, "withdrawn": 0}, '
-            '"county_and_above": {"concluded": 0, "agreements": 0, "failed": 0, "withdrawn": 0}}')
+            '"county_and_above": {"concluded": 0, "agreements": 0, "failed": 0, "withdrawn": 0}}, '
+            '"late_entries": {"count": 0, "flagged": 0, "max_days": 0, "on_time_by_date_only": 0}')
     contract.check("GET", "/api/v1/stats", _json(good + "}"))
     with pytest.raises(AssertionError, match="by_mood"):
         contract.check("GET", "/api/v1/stats", _json(good + ', "by_mood": 1}'))
