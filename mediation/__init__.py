@@ -23,8 +23,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         hops = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
 
-    from mediation import commands, health
-    from mediation.extensions import babel, csrf, limiter, login_manager, mail, migrate
+    from mediation import commands, headers, health, i18n
+    from mediation.extensions import csrf, limiter, login_manager, mail, migrate
     from mediation.infra import database, keys, logs
     from mediation.infra.celery_app import celery_init_app
 
@@ -34,7 +34,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from mediation.extensions import db
 
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
-    babel.init_app(app)
+    i18n.init_app(app)
+    headers.init_app(app)
     mail.init_app(app)
     limiter.init_app(app)
     csrf.init_app(app)
@@ -46,6 +47,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     api.init_app(app)
     web.init_app(app)
+    headers.relax_for_swagger_ui(app)
     commands.init_app(app)
     return app
 

@@ -49,7 +49,7 @@ class Config:
     RATELIMIT_STRATEGY = "moving-window"
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True  # Redis down: count in this process until it is back
     RATELIMIT_SWALLOW_ERRORS = True  # a rate-limit storage failure never fails a request
-    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = False  # X-RateLimit-*/Retry-After on every answer would speak of failures only; a 429 names its Retry-After (api/errors.py)
     LOGIN_FAILURES_PER_USERNAME = "5/minute"  # the 6th failed attempt within a minute → 429 (docs/api.md)
     # Per client address, failures for usernames that do not exist only: a guessing run from one
     # address is stopped while a whole office behind one NAT can still mistype its own passwords.
@@ -66,6 +66,11 @@ class Config:
     DATABASE_MAX_OVERFLOW = 10
     DATABASE_POOL_TIMEOUT = 30.0
     DATABASE_POOL_RECYCLE = 1800
+
+    TALISMAN_FORCE_HTTPS = False  # redirect http:// to https:// (when the app itself sees plain HTTP)
+    TALISMAN_HSTS = False  # Strict-Transport-Security, once the site is served over HTTPS only
+    TALISMAN_HSTS_MAX_AGE = 31536000
+    QUEUE_PER_PAGE = 20  # rows per page of the web work queue
 
 
 ALIASES = {"DATABASE_URL": "SQLALCHEMY_DATABASE_URI"}

@@ -6,6 +6,7 @@ import io
 import logging
 
 import pytest
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from mediation.common.errors import ValidationError
@@ -130,7 +131,7 @@ def test_registering_with_bad_personal_data(world, party, field, message):
     with pytest.raises(ValidationError) as caught:
         factories.make_dispute(world.cv1, at=NOW, parties=parties)
     assert caught.value.code == "validation_error"
-    assert list(caught.value.fields) == [field] and message in caught.value.fields[field][0]
+    assert list(caught.value.fields) == [field] and gettext(message) in caught.value.fields[field][0]  # in the default language, Chinese
     assert _counts() == counts
 
 

@@ -23,6 +23,9 @@ class Api(flask_smorest.Api):
     """flask-smorest's Api with the project's error shape (handlers live in mediation.api.errors)."""
 
     ERROR_SCHEMA = ErrorSchema
+    # no catch-all `default` response: every status an operation can give is declared
+    # (Blueprint.errors), and the tests fail on one that is not (tests/api/contract.py)
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     def _register_error_handlers(self) -> None:
         errors.init_app(self._app)
@@ -32,6 +35,44 @@ def _swagger_ui_dir() -> Path:
     import swagger_ui_bundle
 
     return Path(swagger_ui_bundle.swagger_ui_path)
+
+
+def _every_operation_may_fail(api: Api) -> None:
+    """An unexpected error (500, `internal_error`) can happen anywhere: every operation documents it."""
+    error = {"description": "Internal Server Error",
+             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    for operations in api.spec._paths.values():
+        for method, operation in operations.items():
+            if method in ("get", "put", "post", "delete", "patch") and isinstance(operation, dict):
+                operation.setdefault("responses", {}).setdefault("500", error)
+
+
+DISPUTE = PREFIX + "/disputes/{dispute_id}"
+# OpenAPI links: what a client (and the fuzzer's stateful phase) can do next with an answer's id
+LINKS: dict[tuple[str, str, str], dict[str, tuple[str, str]]] = {
+    (PREFIX + "/disputes", "post", "201"): {
+        "GetDispute": (DISPUTE, "get"), "UpdateDispute": (DISPUTE, "patch"),
+        "FireTrigger": (DISPUTE + "/transitions", "post"), "RecordSession": (DISPUTE + "/sessions", "post"),
+        "RecordPrevention": (DISPUTE + "/preventions", "post"), "ListEvents": (DISPUTE + "/events", "get")},
+    (DISPUTE + "/transitions", "post", "200"): {
+        "FireNextTrigger": (DISPUTE + "/transitions", "post"), "ListEvents": (DISPUTE + "/events", "get")},
+}
+
+
+def _operation_ref(path: str, method: str) -> str:
+    return "#/paths/" + path.replace("~", "~0").replace("/", "~1") + "/" + method
+
+
+def _link_operations(api: Api) -> None:
+    """Adds LINKS to the document: a registered dispute's id leads to its transitions and events."""
+    for (path, method, status), links in LINKS.items():
+        response = api.spec._paths.get(path, {}).get(method, {}).get("responses", {}).get(status)
+        if response is None:
+            continue
+        response["links"] = {name: {"operationRef": _operation_ref(target, target_method),
+                                    "parameters": {"dispute_id": "$response.body#/id"}}
+                             for name, (target, target_method) in links.items()
+                             if target_method in api.spec._paths.get(target, {})}
 
 
 def init_app(app: Flask) -> None:
@@ -70,6 +111,8 @@ def init_app(app: Flask) -> None:
                 notifications.blp, reports.stats_blp, reports.blp, audit.blp):
         csrf.exempt(blp)  # bearer tokens, not cookies: no cross-site request can carry one
         api.register_blueprint(blp, url_prefix=PREFIX + blp.url_prefix)
+    _every_operation_may_fail(api)
+    _link_operations(api)
     docs = app.blueprints["api-docs"]
     csrf.exempt(docs)
     app.add_url_rule(PREFIX + DOCS_ASSETS + "<path:filename>", "api_docs_assets",

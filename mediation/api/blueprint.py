@@ -6,6 +6,7 @@ from http import HTTPStatus
 from typing import Any
 
 import flask_smorest
+from flask_babel import lazy_gettext as _l
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import BadRequest
 
@@ -22,15 +23,15 @@ class JsonObjectParser(FlaskParser):
     def load_json(self, req, schema) -> Any:
         raw = req.get_data(cache=True)  # > MAX_CONTENT_LENGTH raises 413 here
         if not raw.strip():
-            raise BadRequest("the body must be a JSON object")
+            raise BadRequest(_l("the body must be a JSON object"))
         try:
             data = json_provider.loads(raw)
         except json_provider.TooDeep:
             raise BadRequest("the body is nested too deeply") from None
         except (ValueError, UnicodeDecodeError):
-            raise BadRequest("the body is not JSON") from None
+            raise BadRequest(_l("the body is not JSON")) from None
         if not isinstance(data, dict):
-            raise BadRequest("the body must be a JSON object")
+            raise BadRequest(_l("the body must be a JSON object"))
         return data
 
 

@@ -14,7 +14,8 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, current_app, jsonify, request
+from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from mediation.common.errors import DomainError
@@ -44,6 +45,20 @@ CODE_BY_STATUS: dict[int, str] = {400: "bad_request", 401: "unauthorized", 403: 
                                   422: "validation_error", 429: "too_many_attempts", 500: "internal_error"}
 
 
+# the messages of werkzeug's errors in the caller's language (the codes stay as they are)
+MESSAGES = {
+    401: lambda: _("a bearer token is required (Authorization: Bearer <token>)"),
+    403: lambda: _("not allowed"),
+    404: lambda: _("no such resource"),
+    405: lambda: _("method not allowed on this resource"),
+    413: lambda: _("the request body is too large"),
+    415: lambda: _("unsupported media type"),
+    422: lambda: _("some fields are invalid"),
+    429: lambda: _("too many failed attempts; try again later"),
+    500: lambda: _("internal error"),
+}
+
+
 def _json_safe(value: Any) -> Any:
     """Details as plain JSON values (dates and decimals become strings)."""
     return json.loads(json.dumps(value, default=str))
@@ -53,7 +68,7 @@ def error_response(status: int, code: str, message: str, details: Mapping[str, A
                    headers: Mapping[str, str] | None = None) -> Response:
     """A response in the API's error shape."""
     # an error may echo input (an unknown field's name, a bad value): personal data in it is masked
-    body = {"error": {"code": code, "message": redact(message),
+    body = {"error": {"code": code, "message": redact(str(message)),
                       "details": redact_deep(_json_safe(dict(details or {})))}}
     response = jsonify(body)
     response.status_code = status
@@ -92,26 +107,20 @@ def handle_domain_error(exc: DomainError) -> Response:
 
 
 def handle_http_exception(exc: HTTPException):
-    """werkzeug/webargs/Flask-Limiter errors in the API's shape (outside the API: Flask's own page)."""
+    """werkzeug/webargs/Flask-Limiter errors in the API's shape (outside the API: the product's page)."""
     if not in_api():
-        return exc
+        return _outside_api(exc)
     status = exc.code or 500
     code = CODE_BY_STATUS.get(status, _snake(exc.name or "error"))
     headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
     details: dict[str, Any] = {}
-    message = exc.description or exc.name
+    message = MESSAGES[status]() if status in MESSAGES else (exc.description or exc.name)
     if status == 422:
         details["fields"] = validation_fields(exc)
-        message = "some fields are invalid"
     elif status == 429:
-        message = "too many failed attempts; try again later"
         headers["Retry-After"] = str(_retry_after())
     elif status == 405:
         details["allowed"] = sorted(getattr(exc, "valid_methods", None) or [])
-    elif status == 404:
-        message = "no such resource"
-    elif status == 500:
-        message = "internal error"
     return error_response(status, code, message, details, headers)
 
 
@@ -126,9 +135,15 @@ def _retry_after() -> int:
 def handle_unexpected(exc: InternalServerError):
     """An unhandled error: logged, and answered in the error shape without its insides."""
     if not in_api():
-        return exc
+        return _outside_api(exc)
     log.error("unhandled error on %s %s", request.method, request.path, exc_info=getattr(exc, "original_exception", None))
-    return error_response(500, "internal_error", "internal error")
+    return error_response(500, "internal_error", _("internal error"))
+
+
+def _outside_api(exc: HTTPException):
+    """The web's error page (registered by mediation.web as `error_page`), else werkzeug's own."""
+    page = current_app.extensions.get("error_page")
+    return page(exc) if page is not None else exc
 
 
 def init_app(app: Flask) -> None:

@@ -9,6 +9,8 @@ from typing import Any
 
 import marshmallow as ma
 from flask import jsonify
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 
 from mediation.api.blueprint import ID, Blueprint
@@ -31,22 +33,25 @@ class StatsArgs(Schema):
     @ma.validates_schema
     def ordered(self, data: dict, **kwargs: Any) -> None:
         if data["date_from"] > data["date_to"]:
-            raise ma.ValidationError("must not lie before from", field_name="to")
+            raise ma.ValidationError(_("must not lie before from"), field_name="to")
 
 
 def _iso_week(value: str) -> None:
+    """A week that looks right must exist (the Regexp validator reports one that does not look right)."""
     match = WEEK_RE.match(value)
-    if match and int(match.group(1)) not in YEARS:
-        raise ma.ValidationError(f"must lie between {YEARS[0]} and {YEARS[-1]}")
+    if not match:
+        return
+    if int(match.group(1)) not in YEARS:
+        raise ma.ValidationError(_("must lie between %(low)s and %(high)s", low=YEARS[0], high=YEARS[-1]))
     try:
         parse_week(value)
-    except ValueError as exc:
-        raise ma.ValidationError(str(exc)) from None
+    except ValueError:
+        raise ma.ValidationError(_("%(week)s is not a week of its year", week=value)) from None
 
 
 class WeeklyArgs(Schema):
     org = fields.String(metadata={"description": "org code (default: the caller's org)"})
-    week = fields.String(required=True, validate=[validate.Regexp(WEEK_RE, error="must look like 2026-W47"),
+    week = fields.String(required=True, validate=[validate.Regexp(WEEK_RE, error=_l("must look like 2026-W47")),
                                                   _iso_week], metadata={"description": "ISO week YYYY-Www"})
     recompute = fields.Boolean(load_default=False, metadata={
         "description": "a finished week: also compute its figures afresh (`recomputed`), late entries included"})
@@ -89,6 +94,12 @@ class LevelCounts(Schema):
     withdrawn = fields.Integer(required=True)
 
 
+class ByLevel(Schema):
+    village = fields.Nested(LevelCounts, required=True)
+    township = fields.Nested(LevelCounts, required=True)
+    county_and_above = fields.Nested(LevelCounts, required=True)
+
+
 class StatsOut(Schema):
     """The Fengqiao figures (docs/metrics.md) for an org's subtree and a period of days."""
 
@@ -116,8 +127,26 @@ class StatsOut(Schema):
     by_source = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
     prevented = fields.Dict(keys=fields.String(), values=fields.Nested(Prevented), required=True, metadata={
         "description": "per kind, from the record_prevention records (withdrawn ones netted out)"})
-    by_level = fields.Dict(keys=fields.String(), values=fields.Nested(LevelCounts), required=True)
+    by_level = fields.Nested(ByLevel, required=True, metadata={
+        "description": "conclusions by the level of the committee that concluded them (docs/metrics.md)"})
     late_entries = fields.Nested(LateEntries, required=True)
+
+
+class OverdueCase(Schema):
+    """One of the longest-overdue open deadlines at the week's end (no parties, no summary)."""
+
+    case_number = fields.String(required=True)
+    committee = fields.String(required=True, metadata={"description": "the committee's name"})
+    kind = fields.String(required=True, metadata={"description": "the deadline's kind"})
+    due_at = fields.String(required=True, metadata={"format": "date-time"})
+    days_overdue = fields.Integer(required=True)
+
+
+class WeeklyMetrics(StatsOut):
+    """The week's figures as GET /stats gives them, plus the most overdue cases (docs/metrics.md)."""
+
+    most_overdue = fields.List(fields.Nested(OverdueCase), required=True)
+    late_entries = fields.Nested(LateEntries, metadata={"description": "absent from weeks stored before it existed"})
 
 
 class SnapshotOut(Schema):
@@ -125,10 +154,12 @@ class SnapshotOut(Schema):
 
     id = fields.Integer(required=True, allow_none=True)
     org = fields.String(required=True)
+    org_name = fields.String(required=True)
     week = fields.String(required=True)
     date_from = fields.String(required=True, data_key="from")
     date_to = fields.String(required=True, data_key="to")
     metrics = RedactedDict(required=True, metadata={"description": "the figures, as GET /stats gives them"})
+    metrics = fields.Nested(WeeklyMetrics, required=True, metadata={"description": "the figures, as GET /stats gives them"})
     generated_at = fields.String(required=True, metadata={"format": "date-time"})
     sent_at = fields.String(required=True, allow_none=True, metadata={"format": "date-time"})
     final = fields.Boolean(required=True, metadata={"description": "stored (the week is over)"})
@@ -152,7 +183,7 @@ def _org_or_own(args: dict) -> str:
     if actor.org is None:
         from mediation.common.errors import ValidationError
 
-        raise ValidationError({"org": ["is required"]})
+        raise ValidationError({"org": [_l("is required")]})
     return actor.org.code
 
 

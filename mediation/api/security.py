@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Optional
 
 from flask import current_app, g, request
+from flask_babel import lazy_gettext as _l
 
 from mediation.common.errors import PasswordChangeRequired, Unauthorized
 from mediation.models import User
@@ -23,15 +24,16 @@ def bearer_token() -> Optional[str]:
 
 def authenticate_request() -> None:
     """Runs before every API view: a live bearer token, or 401."""
+    g.pop("actor", None)  # nobody yet (a test's app context outlives its requests)
     view = current_app.view_functions.get(request.endpoint or "")
     if view is None or getattr(view, "_public", False) or request.method == "OPTIONS":
         return
     token = bearer_token()
     if token is None:
-        raise Unauthorized("a bearer token is required (Authorization: Bearer <token>)")
+        raise Unauthorized(_l("a bearer token is required (Authorization: Bearer <token>)"))
     user = users.user_for_token(token)
     if user is None:
-        raise Unauthorized("unknown, expired or revoked token")
+        raise Unauthorized(_l("unknown, expired or revoked token"))
     g.actor = user
     if user.must_change_password and not getattr(view, "_before_password_change", False):
         raise PasswordChangeRequired("your password was reset: change it first "

@@ -26,7 +26,7 @@ from pathlib import Path
 from flask import Flask
 
 from mediation import create_app
-from mediation.infra import jobs
+from mediation.infra import http_server, jobs
 
 
 def embedded_redis_argv(instance: Path) -> list[str]:
@@ -48,8 +48,9 @@ def processes(app: Flask, host: str, port: str) -> list[tuple[str, list[str]]]:
     instance = Path(app.instance_path)
     celery = [str(bin_dir / "celery"), "-A", "worker"]
     found = [("web", [str(bin_dir / "gunicorn"), "wsgi:app", "--bind", f"{host}:{port}", "--workers", "2",
-                      "--threads", "4", "--worker-class", "gthread", "--access-logfile", "-",
-                      "--graceful-timeout", "5"])]
+                      "--threads", "4", "--worker-class", http_server.WORKER_CLASS, "--access-logfile", "-",
+                      "--access-logformat", http_server.ACCESS_LOG_FORMAT, "--graceful-timeout", "5",
+                      *http_server.gunicorn_args()])]
     for queue, pool, concurrency in jobs.WORKERS:
         found.append((f"worker-{queue}", celery + [
             "worker", "-Q", queue, "--pool", pool, "--concurrency", str(concurrency), "--loglevel", "INFO",

@@ -3,13 +3,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 
 class DomainError(Exception):
     code = "error"
 
-    def __init__(self, message: str, **details: Any) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: Any, **details: Any) -> None:
+        """`message`: English text, marked for translation where it is written (lazy_gettext);
+        it is said in the caller's language when the error is answered."""
+        self.message = str(message)  # said now, in the language of the request being served
+        super().__init__(self.message)
         self.details = details
 
 
@@ -18,9 +22,10 @@ class ValidationError(DomainError):
 
     code = "validation_error"
 
-    def __init__(self, fields: dict[str, list[str] | str], message: str = "some fields are invalid") -> None:
-        normalised = {k: (v if isinstance(v, list) else [v]) for k, v in fields.items()}
-        super().__init__(message, fields=normalised)
+    def __init__(self, fields: dict[str, list[str] | str], message: Any = None) -> None:
+        normalised = {k: list(dict.fromkeys(str(m) for m in (v if isinstance(v, list) else [v])))
+                      for k, v in fields.items()}
+        super().__init__(message if message is not None else _l("some fields are invalid"), fields=normalised)
         self.fields = normalised
 
 

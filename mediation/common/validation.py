@@ -20,6 +20,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Optional
 
 import marshmallow as ma
+from flask_babel import LazyString
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 
 from mediation.common.clock import LOCAL, isoformat, parse_instant
@@ -31,16 +34,27 @@ YEARS = range(1900, 3000)  # dates and times outside are refused (and would over
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+# marshmallow's own "invalid" messages, said in our words and the caller's language
+INVALID = ((fields.Boolean, _l("must be true or false")), (fields.Integer, _l("must be a whole number")),
+           (fields.Number, _l("must be a number")), (fields.String, _l("must be text")),
+           (fields.List, _l("must be a list")), (fields.Dict, _l("must be an object")),
+           (fields.Nested, _l("must be an object")))
+
+
 class Schema(ma.Schema):
     """Unknown fields are refused, so a misspelt key never passes silently."""
 
     class Meta:
         unknown = ma.RAISE
 
+    error_messages = {"unknown": _l("is not a known field"), "type": _l("must be an object")}
+
     def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
-        messages = {"required": "is required"}
-        if isinstance(field_obj, fields.String):
-            messages["invalid"] = "must be text"
+        messages = {"required": _l("is required"), "null": _l("may not be null")}
+        for kind, text in INVALID:
+            if isinstance(field_obj, kind):
+                messages["invalid"] = text
+                break
         field_obj.error_messages = {**field_obj.error_messages, **messages}
 
 
@@ -61,19 +75,19 @@ class Money(fields.Field):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
         if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
-            raise ma.ValidationError("must be a decimal amount")
+            raise ma.ValidationError(_("must be a decimal amount"))
         try:
             amount = Decimal(str(value).strip())
         except InvalidOperation:
-            raise ma.ValidationError("must be a decimal amount") from None
+            raise ma.ValidationError(_("must be a decimal amount")) from None
         if not amount.is_finite():
-            raise ma.ValidationError("must be a decimal amount")
+            raise ma.ValidationError(_("must be a decimal amount"))
         if amount < 0:
-            raise ma.ValidationError("must be ≥ 0")
+            raise ma.ValidationError(_("must be ≥ 0"))
         if amount > MAX_AMOUNT:
-            raise ma.ValidationError("is too large")
+            raise ma.ValidationError(_("is too large"))
         if amount != amount.quantize(Decimal("0.01")):
-            raise ma.ValidationError("may have at most two decimal places")
+            raise ma.ValidationError(_("may have at most two decimal places"))
         return amount.quantize(Decimal("0.01"))
 
 
@@ -95,13 +109,13 @@ class Instant(fields.Field):
             try:
                 moment = parse_instant(value)
             except ValueError:
-                raise ma.ValidationError("must be an ISO 8601 time") from None
+                raise ma.ValidationError(_("must be an ISO 8601 time")) from None
             except OverflowError:
                 moment = None
         else:
-            raise ma.ValidationError("must be an ISO 8601 time")
+            raise ma.ValidationError(_("must be an ISO 8601 time"))
         if moment is None or moment.year not in YEARS:
-            raise ma.ValidationError(f"must lie between {YEARS[0]} and {YEARS[-1]}")
+            raise ma.ValidationError(_("must lie between %(low)s and %(high)s", low=YEARS[0], high=YEARS[-1]))
         return moment
 
 
@@ -115,9 +129,9 @@ class Day(fields.Date):
             try:
                 day = super()._deserialize(value, attr, data, **kwargs)
             except ma.ValidationError:
-                raise ma.ValidationError("must be a date YYYY-MM-DD") from None
+                raise ma.ValidationError(_("must be a date YYYY-MM-DD")) from None
         if day.year not in YEARS:
-            raise ma.ValidationError(f"must lie between {YEARS[0]} and {YEARS[-1]}")
+            raise ma.ValidationError(_("must lie between %(low)s and %(high)s", low=YEARS[0], high=YEARS[-1]))
         return day
 
 
@@ -130,7 +144,7 @@ class Text(fields.String):
         kwargs.setdefault("allow_none", True)
         if not kwargs.get("required"):
             kwargs.setdefault("load_default", empty)
-        super().__init__(validate=validate.Length(max=max_len, error=f"must be at most {max_len} characters"),
+        super().__init__(validate=validate.Length(max=max_len, error=_l("must be at most %(n)s characters", n=max_len)),
                          **kwargs)
 
     def deserialize(self, value: Any, attr: str | None = None, data: Any = None, **kwargs: Any) -> Any:
@@ -143,7 +157,7 @@ class Text(fields.String):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         if not isinstance(value, str):
-            raise ma.ValidationError("must be text")
+            raise ma.ValidationError(_("must be text"))
         return value
 
 
@@ -154,7 +168,7 @@ class OneLine(Text):
         value = super()._deserialize(value, attr, data, **kwargs)
         # C0/C1 controls (CR, LF, NUL, U+0085 …) and the Unicode line and paragraph separators
         if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value):
-            raise ma.ValidationError("must be one line without control characters")
+            raise ma.ValidationError(_("must be one line without control characters"))
         return value
 
 
@@ -164,7 +178,7 @@ class Email(fields.String):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         value = super()._deserialize(value, attr, data, **kwargs).strip()
         if len(value) > 255 or not EMAIL_RE.match(value):
-            raise ma.ValidationError("must be an e-mail address")
+            raise ma.ValidationError(_("must be an e-mail address"))
         return value
 
 
@@ -173,7 +187,7 @@ class WholeNumber(fields.Integer):
 
     def __init__(self, low: int, high: int, **kwargs: Any) -> None:
         super().__init__(strict=True, validate=validate.Range(min=low, max=high,
-                                                              error=f"must be a whole number between {low} and {high}"),
+                                                              error=_l("must be a whole number between %(low)s and %(high)s", low=low, high=high)),
                          **kwargs)
 
     def _validated(self, value: Any) -> int:
@@ -185,7 +199,7 @@ class WholeNumber(fields.Integer):
 def one_of(choices, **kwargs: Any) -> fields.String:
     """A string restricted to a closed vocabulary (an enum in the document)."""
     options = list(choices)
-    return fields.String(validate=validate.OneOf(options, error="must be one of " + ", ".join(options)), **kwargs)
+    return fields.String(validate=validate.OneOf(options, error=_l("must be one of %(options)s", options=", ".join(options))), **kwargs)
 
 
 # -- loading -----------------------------------------------------------------------------------
@@ -198,8 +212,8 @@ def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
             for field, texts in flatten_messages(value, name).items():
                 out.setdefault(field, []).extend(texts)
     elif isinstance(messages, (list, tuple)):
-        if all(isinstance(m, str) for m in messages):
-            out[prefix or "_schema"] = [str(m) for m in messages]
+        if all(isinstance(m, (str, LazyString)) for m in messages):
+            out[prefix or "_schema"] = list(dict.fromkeys(str(m) for m in messages))  # each problem once
         else:
             for i, item in enumerate(messages):
                 for field, texts in flatten_messages(item, f"{prefix}.{i}" if prefix else str(i)).items():
@@ -213,7 +227,7 @@ def collect(schema: ma.Schema, data: Any, **kwargs: Any) -> tuple[dict[str, Any]
     """Loads `data`; returns (what loaded, the bad fields) for a service that reports input errors
     only after a check that must come first (e.g. the dispute's state)."""
     if not isinstance(data, Mapping):
-        return {}, {"body": ["must be an object"]}
+        return {}, {"body": [str(_l("must be an object"))]}
     try:
         return schema.load(data, **kwargs), {}
     except ma.ValidationError as exc:

@@ -16,8 +16,10 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any, Optional, Protocol
 
+from flask_babel import lazy_gettext as _l
+
 import workflows
-from mediation.common.clock import local_date, local_midnight
+from mediation.common.clock import isoformat, local_date, local_midnight
 from mediation.common.errors import GuardFailed, InvalidTransition, ValidationError
 from mediation.disputes import deadlines
 from mediation.disputes.policy import CONFIRMATION_DAYS
@@ -118,11 +120,11 @@ def check_dates(record: Any, trigger: str, clean: Payload, when: datetime) -> No
     """A step is not dated before the dispute's previous event; an agreement's performance date
     not before the day of the agreement."""
     if when < record.last_event_at:
-        raise ValidationError({"occurred_at": ["cannot lie before the dispute's previous event "
-                                               f"({record.last_event_at.isoformat()})"]})
+        raise ValidationError({"occurred_at": [_l("cannot lie before the dispute's previous event (%(at)s)",
+                                                  at=isoformat(record.last_event_at))]})
     due = clean.get("performance_due")
     if trigger == "reach_agreement" and due is not None and due < local_date(when):
-        raise ValidationError({"performance_due": ["cannot lie before the day of the agreement"]})
+        raise ValidationError({"performance_due": [_l("cannot lie before the day of the agreement")]})
 
 
 def take_step(record: Any, store: Store, trigger: str, clean: Payload, when: datetime, actor: Optional[Any],

@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Optional
 
+from flask_babel import lazy_gettext as _l
+
 import workflows
 from mediation.common.clock import now as clock_now
 from mediation.common.errors import InvalidTransition, ValidationError, VersionConflict
@@ -57,7 +59,7 @@ def fire_trigger(dispute_id: int, trigger: str, *, version: Any, actor: Optional
             raise InvalidTransition(exc.message, **exc.details) from None
         clean = validate_payload(trigger, raw)
         if when > now + CLOCK_SKEW:
-            raise ValidationError({"occurred_at": ["cannot lie in the future"]})
+            raise ValidationError({"occurred_at": [_l("cannot lie in the future")]})
         when = min(when, now)  # a client clock slightly ahead records "now", not a future instant
 
         def make_event(from_state: str, to_state: str) -> Event:

@@ -6,15 +6,33 @@ Celery, Alembic's `fileConfig`, pytest's caplog). So the masking is done where e
 born: a log-record factory wraps the standard one and redacts the message, the formatted
 traceback and the stack before any handler sees them. `RedactingFilter` does the same for
 handlers that want it explicitly.
+
+Each HTTP request has an id (`X-Request-ID`): the caller's when it sends a sane one (1–128 of
+letters, digits and `._:-`), else a fresh one; it is echoed on every response and carried by
+every log record of that request as `record.request_id` (`-` outside a request), so a bureau's
+support can follow one request through the logs (docs/api-notes.md).
 """
 from __future__ import annotations
 
 import logging
+import re
 import traceback
+import uuid
 from collections.abc import Callable
 from typing import Any
 
+from flask import Flask, g, has_request_context, request
+
 from mediation.common.personal import redact, redact_url
+
+REQUEST_ID_HEADER = "X-Request-ID"
+REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+LOG_FORMAT = "[%(asctime)s] %(levelname)s %(name)s [%(request_id)s]: %(message)s"
+
+
+def request_id() -> str:
+    """The id of the request being served, `-` outside one."""
+    return (g.get("request_id") if has_request_context() else None) or "-"
 
 
 def redact_record(record: logging.LogRecord) -> logging.LogRecord:
@@ -48,7 +66,9 @@ class RedactingFilter(logging.Filter):
 
 def _redacting_factory(base: Callable[..., logging.LogRecord]) -> Callable[..., logging.LogRecord]:
     def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
-        return redact_record(base(*args, **kwargs))
+        record = base(*args, **kwargs)
+        record.request_id = request_id()
+        return redact_record(record)
 
     factory.redacting = True  # type: ignore[attr-defined]
     return factory
@@ -61,8 +81,23 @@ def install() -> None:
         logging.setLogRecordFactory(_redacting_factory(current))
 
 
-def init_app(app) -> None:
+def _take_request_id() -> None:
+    offered = request.headers.get(REQUEST_ID_HEADER, "")
+    g.request_id = offered if REQUEST_ID_RE.match(offered) else uuid.uuid4().hex
+
+
+def _echo_request_id(response):
+    response.headers[REQUEST_ID_HEADER] = request_id() if request_id() != "-" else uuid.uuid4().hex
+    return response
+
+
+def init_app(app: Flask) -> None:
     install()
+    app.before_request_funcs.setdefault(None, []).insert(0, _take_request_id)  # before any other hook logs
+    app.after_request(_echo_request_id)
+    from flask.logging import default_handler
+
+    default_handler.setFormatter(logging.Formatter(LOG_FORMAT))
     handler_filter = RedactingFilter()
     root = logging.getLogger()
     for handler in root.handlers + app.logger.handlers:

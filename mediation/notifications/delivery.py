@@ -44,11 +44,13 @@ from email.message import Message as EmailMessageMIME
 from typing import Any, Optional
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_mailman import EmailMessage, EmailMultiAlternatives
 from flask_mailman.backends.file import EmailBackend as FileEmailBackend
 from flask_mailman.message import MIMEMixin
 from sqlalchemy import select
 
+from mediation.common import names
 from mediation.common.clock import LOCAL
 from mediation.common.clock import now as clock_now
 from mediation.common.personal import redact
@@ -56,7 +58,6 @@ from mediation.disputes.deadlines import overdue_days
 from mediation.extensions import db, mail
 from mediation.infra.database import is_postgres, unit_of_work
 from mediation.models import Deadline, Dispute, Notification, PreparedMessage, User
-from mediation.models.enums import DISPUTE_TYPES
 
 log = logging.getLogger(__name__)
 
@@ -419,8 +420,7 @@ def _case(row: Notification, now: datetime, locale: str) -> dict[str, Any]:
     case: dict[str, Any] = {
         "case_number": dispute.case_number if dispute else (row.payload or {}).get("case_number", ""),
         "committee": dispute.committee.name if dispute else "",
-        "dispute_type": (DISPUTE_TYPES.get(dispute.dispute_type, dispute.dispute_type) if locale == "zh"
-                         else dispute.dispute_type.replace("_", " ")) if dispute else "",
+        "dispute_type": _name("dispute_type", dispute.dispute_type, locale) if dispute else "",
         "risk_level": dispute.risk_level if dispute else None,
         "summary": summary,
         "link": f"{current_app.config.get('BASE_URL', '').rstrip('/')}/disputes/{row.dispute_id}",
@@ -432,6 +432,12 @@ def _case(row: Notification, now: datetime, locale: str) -> dict[str, Any]:
                     due_local=deadline.due_at.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M"),
                     days_left=max(0, math.ceil(remaining)), days_overdue=max(1, overdue_days(deadline.due_at, now)))
     return case
+
+
+def _name(table: str, code: str, locale: str) -> str:
+    """A code's name from the one name table, in the recipient's language."""
+    with force_locale(locale):
+        return names.name(table, code)
 
 
 def _message_id(rows: list[Notification]) -> str:

@@ -32,3 +32,14 @@ def mark_read(notification_id: int, actor: User, at: Optional[datetime] = None) 
             row.read_at = at or clock_now()
     return row
 
+
+
+def unread_count(actor: User) -> int:
+    """How many of the caller's in-app notifications are unread (the header's badge)."""
+    from sqlalchemy import func
+
+    from mediation.extensions import db
+
+    return int(db.session.scalar(select(func.count(Notification.id)).where(
+        Notification.recipient_id == actor.id, Notification.channel == "in_app",
+        Notification.read_at.is_(None))) or 0)

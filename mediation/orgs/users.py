@@ -254,3 +254,11 @@ def set_password(username: str, password: Any, actor: Optional[User], current_pa
         audit.record(session, actor, "user.password_change" if own else "user.password_reset", user.username,
                      before, user_dict(user))
     return user
+def set_locale(user: User, locale: str) -> User:
+    """Saves the language `user` reads the product in (zh or en): pages and e-mails follow it."""
+    if locale not in ("zh", "en"):
+        raise ValidationError({"locale": ["must be zh or en"]})
+    with unit_of_work() as session:
+        row = session.get(User, user.id)
+        row.locale = locale
+    return row

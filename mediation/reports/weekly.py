@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Optional
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -100,7 +101,7 @@ def weekly_snapshot(org_code: str, week: str, actor: Optional[User], at: Optiona
     now = at or clock_now()
     lo, hi = period_bounds(monday, sunday)
     if lo > now:
-        raise ValidationError({"week": [f"{week} has not begun"]})
+        raise ValidationError({"week": [_l("%(week)s has not begun", week=week)]})
     if hi > now:
         return {"id": None, "org": org.code, "org_name": org.name, "week": week, "from": monday.isoformat(),
                 "to": sunday.isoformat(), "metrics": compute_metrics(org, monday, sunday, at=now),

@@ -28,6 +28,7 @@ from flask_mailman.message import SafeMIMEMultipart
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from mediation.common import names
 from mediation.common.personal import redact
 from mediation.extensions import db
 from mediation.infra.database import unit_of_work
@@ -38,18 +39,6 @@ from mediation.reports.spreadsheet import append_row
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-DISPUTE_TYPES_EN = {
-    "marriage_family": "Marriage & family", "neighbourhood": "Neighbourhood", "housing_land": "Housing & plots",
-    "contract": "Contract", "production": "Production & business", "damages": "Damages",
-    "land_forest": "Land & forest", "expropriation": "Expropriation", "environment": "Pollution",
-    "labour": "Labour", "medical": "Medical", "property_mgmt": "Property management", "traffic": "Road traffic",
-    "consumer": "Consumer", "other": "Other",
-}
-SOURCES_EN = {"walk_in": "Party's application", "screening": "Screening", "referral_court": "Court referral",
-              "referral_police": "Police referral", "referral_petition": "Petition office",
-              "referral_government": "Government referral", "online": "Online", "other": "Other"}
-PREVENTION_EN = {"civil_to_criminal": "Civil to criminal prevented", "suicide": "Suicide prevented",
-                 "group_petition": "Group petition prevented", "group_fight": "Group fight prevented"}
 KINDS = {"zh": {"acceptance": "受理期限", "mediation": "调解期限", "follow_up": "回访期限"},
          "en": {"acceptance": "acceptance", "mediation": "mediation", "follow_up": "follow-up"}}
 
@@ -157,9 +146,9 @@ def report_context(snapshot: ReportSnapshot, previous: ReportSnapshot, org: OrgU
     """Everything the templates, charts and workbook show, formatted for `locale`."""
     t = LABELS[locale]
     m, p = snapshot.metrics, previous.metrics
-    type_names = DISPUTE_TYPES if locale == "zh" else DISPUTE_TYPES_EN
-    source_names = SOURCES if locale == "zh" else SOURCES_EN
-    prevention_names = PREVENTION_KINDS if locale == "zh" else PREVENTION_EN
+    type_names = names.names_in("dispute_type", locale)
+    source_names = names.names_in("source", locale)
+    prevention_names = names.names_in("prevention_kind", locale)
     headline = [{"key": k, "label": t[k], "value": show(k, m.get(k)), "previous": show(k, p.get(k)),
                  "change": change(k, m.get(k), p.get(k), t)} for k in HEADLINE]
     types = [{"key": k, "label": type_names[k], "value": m["by_type"].get(k, 0), "previous": p["by_type"].get(k, 0)}
@@ -199,12 +188,12 @@ def chart_images(ctx: dict[str, Any]) -> list[tuple[str, str, bytes]]:
     font = charts.cjk_font()
     locale = ctx["locale"] if font else "en"
     t = LABELS[locale]
-    names = DISPUTE_TYPES if locale == "zh" else DISPUTE_TYPES_EN
+    type_names = names.names_in("dispute_type", locale)
     out = []
     types = ctx["types"]  # every type present this week or the last, as in the table (never cut to ten)
     if types:
         png = charts.horizontal_bars(
-            t["chart_types"], [names[r["key"]] for r in types],
+            t["chart_types"], [type_names[r["key"]] for r in types],
             [(f"{t['this_week']} {ctx['week']}", [r["value"] for r in types]),
              (f"{t['previous_week']} {ctx['previous_week']}", [r["previous"] for r in types])], font)
         out.append((f"types.{ctx['week']}@mediation", ctx["t"]["chart_types"], png))
@@ -260,11 +249,11 @@ def workbook(ctx: dict[str, Any]) -> bytes:
     summary.column_dimensions["A"].width = 36
     summary.column_dimensions["B"].width = 18
     summary.column_dimensions["C"].width = 18
-    names = DISPUTE_TYPES if ctx["locale"] == "zh" else DISPUTE_TYPES_EN
+    type_names = names.names_in("dispute_type", ctx["locale"])
     sheet(t["sheet_types"], [t["type"], t["this_week"], t["previous_week"]],
-          [[names[k], m["by_type"].get(k, 0), p["by_type"].get(k, 0)] for k in DISPUTE_TYPES]
+          [[type_names[k], m["by_type"].get(k, 0), p["by_type"].get(k, 0)] for k in DISPUTE_TYPES]
           + [[t["total"], m.get("received", 0), p.get("received", 0)]])
-    source_names = SOURCES if ctx["locale"] == "zh" else SOURCES_EN
+    source_names = names.names_in("source", ctx["locale"])
     sheet(t["sheet_sources"], [t["source"], t["this_week"], t["previous_week"]],
           [[source_names[k], m["by_source"].get(k, 0), p["by_source"].get(k, 0)] for k in SOURCES])
     sheet(t["sheet_levels"], [t["level"], t["concluded"], t["agreements"], t["failed"], t["withdrawn"], t["share"]],

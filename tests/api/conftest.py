@@ -27,6 +27,7 @@ from mediation.models import (
     User,
 )
 from mediation.orgs import users
+from tests.api.contract import ContractClient, contract_of
 
 API = "/api/v1"
 COUNTED = (OrgUnit, OrgPolicy, Committee, User, ApiToken, Dispute, Party, Assignment, MediationSession, Agreement,
@@ -62,6 +63,15 @@ class ApiClient:
 
     def delete(self, path: str, **kwargs: Any):
         return self.call("DELETE", path, **kwargs)
+
+
+@pytest.fixture
+def client(app, db):
+    """The test client of every API test: each /api/v1 response is validated against the
+    OpenAPI document (tests/api/contract.py); a drift fails the test that saw it."""
+    test_client = ContractClient(app, app.response_class, use_cookies=True)
+    test_client.contract = contract_of(app)
+    return test_client
 
 
 @pytest.fixture

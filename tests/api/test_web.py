@@ -43,7 +43,7 @@ def test_sign_in_lists_own_disputes_and_sign_out(world, client):
 
 def test_wrong_password_and_foreign_next(world, client):
     r = sign_in(client, world.m1.username, "wrong-password")
-    assert r.status_code == 401 and "wrong username or password" in r.get_data(as_text=True)
+    assert r.status_code == 401 and "用户名或密码错误" in r.get_data(as_text=True)  # Chinese by default
     assert client.get("/").status_code == 302
     r = sign_in(client, world.m1.username, next_url="//evil.example.org/")
     assert r.status_code == 302 and r.headers["Location"] == "/"  # never to another site
