@@ -43,7 +43,7 @@ migrate: $(STAMP) $(MO)
 # DATABASE_URL / CELERY_BROKER_URL say otherwise. Ctrl-C stops all of them.
 run: migrate
 	@$(FLASK) seed-demo --if-empty --cases $(DEMO_CASES)
-	@exec $(BIN)/python -m mediation.infra.runner
+	@exec $(BIN)/python -m mediation.commands.runner
 
 # The whole suite. TEST_DATABASE_URL=postgresql://… runs it on PostgreSQL (CI does both).
 test: $(STAMP) $(MO)

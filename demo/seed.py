@@ -29,7 +29,7 @@ from sqlalchemy import exists, select
 
 from demo.bulk import BulkWriter, batch_rows
 from demo.casefile import CaseFile
-from demo.city.places import NAMED_USERS
+from demo.city.places import DEMO_LOGINS, DEMO_PASSWORD, NAMED_USERS  # noqa: F401  the command shows them
 from demo.city.world import DemoWorld, ensure_world
 from demo.stories.showcase import SHOWCASE
 from demo.stories.tellers import Header, Teller
@@ -40,11 +40,6 @@ from mediation.extensions import db
 from mediation.infra.database import unit_of_work
 from mediation.models import Dispute, OrgUnit
 
-DEMO_PASSWORD = "Demo-pass-2026"
-DEMO_LOGINS: list[tuple[str, str]] = [(username, what) for username, _, _, _, what in NAMED_USERS] + [
-    ("(others)", "every other demo mediator (<committee code>.N, e.g. lx-xk-sx.1) and supervisor "
-                 "(<code>.sfs / .sfj) logs in with the same password"),
-]
 BATCH = 2000  # disputes lived and written together (bounded memory; one COPY per table and batch)
 PARALLEL_FROM = 5000  # below this many disputes, worker processes cost more than they save
 SUSPEND_KEYS_FROM = 20000  # from this many, PostgreSQL checks the foreign keys once at the end (demo/bulk.py)

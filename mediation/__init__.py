@@ -28,6 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     celery_init_app(app)
+    from mediation import tasks  # noqa: F401  registers the shared tasks with that Celery app
     health.init_app(app)
     from mediation import api, web
 

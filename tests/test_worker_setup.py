@@ -5,9 +5,9 @@ from datetime import datetime
 
 from celery.schedules import crontab
 
+from mediation.commands.runner import processes
 from mediation.common.clock import LOCAL
 from mediation.infra.jobs import QUEUES
-from mediation.infra.runner import processes
 from tests.live import app_context, free_port, live_app
 
 

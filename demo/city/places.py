@@ -72,7 +72,7 @@ PROFESSIONAL: dict[str, list[tuple[str, str, list[str]]]] = {
 # The demo's own deadline policy, one org's worth, so the policy page shows inheritance at work.
 POLICIES: dict[str, dict] = {"339902": {"follow_up_days": 10, "remind_before_days": [5, 1]}}
 
-# Named accounts that log in with the demo password (DEMO_LOGINS in services/demo.py lists them).
+# Named accounts that log in with the demo password (DEMO_LOGINS below lists them).
 # username, display name, role, org code (supervisors) or committee code (mediators), what it is
 NAMED_USERS: list[tuple[str, str, str, Optional[str], str]] = [
     ("admin", "系统管理员", "admin", None, "系统管理员 · 全部机构 (administrator, every org)"),
@@ -150,3 +150,9 @@ def jurisdiction() -> Jurisdiction:
                                                   f"{t_name}{v_name}人民调解委员会", v_code, "people", [],
                                                   3 if weight > 1 else 2, weight))
     return j
+
+DEMO_PASSWORD = "Demo-pass-2026"
+DEMO_LOGINS: list[tuple[str, str]] = [(username, what) for username, _, _, _, what in NAMED_USERS] + [
+    ("(others)", "every other demo mediator (<committee code>.N, e.g. lx-xk-sx.1) and supervisor "
+                 "(<code>.sfs / .sfj) logs in with the same password"),
+]

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from demo.casefile import Lookup
-from demo.city.places import EMAIL_DOMAIN, NAMED_USERS, POLICIES, CommitteeSpec, jurisdiction
+from demo.city.places import DEMO_PASSWORD, EMAIL_DOMAIN, NAMED_USERS, POLICIES, CommitteeSpec, jurisdiction
 from demo.city.text import person_name
 from mediation.common.errors import Conflict
 from mediation.disputes.policy import effective_policy, set_policy
@@ -149,8 +149,6 @@ def _staff_plan() -> list[tuple[str, str, str, Optional[str], Optional[str]]]:
 
 def _ensure_users(at: datetime) -> None:
     """Creates the demo accounts that are missing, all with the demo password (hashed once)."""
-    from demo.seed import DEMO_PASSWORD
-
     plan = _staff_plan()
     existing = {u.username: u for u in db.session.scalars(
         select(User).where(User.username.in_([p[0] for p in plan])))}

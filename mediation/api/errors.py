@@ -18,6 +18,7 @@ from flask import Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from mediation.common.errors import DomainError
+from mediation.common.validation import flatten_messages
 
 log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
@@ -55,26 +56,6 @@ def error_response(status: int, code: str, message: str, details: Mapping[str, A
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
-
-
-def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
-    """webargs/marshmallow messages (nested by location, field, list index) → {"a.0.b": [...]}."""
-    out: dict[str, list[str]] = {}
-    if isinstance(messages, Mapping):
-        for key, value in messages.items():
-            name = str(key) if not prefix else f"{prefix}.{key}"
-            for field, texts in flatten_messages(value, name).items():
-                out.setdefault(field, []).extend(texts)
-    elif isinstance(messages, (list, tuple)):
-        if all(isinstance(m, str) for m in messages):
-            out[prefix or "_schema"] = [str(m) for m in messages]
-        else:
-            for i, item in enumerate(messages):
-                for field, texts in flatten_messages(item, f"{prefix}.{i}" if prefix else str(i)).items():
-                    out.setdefault(field, []).extend(texts)
-    else:
-        out[prefix or "_schema"] = [str(messages)]
-    return out
 
 
 def validation_fields(exc: HTTPException) -> dict[str, list[str]]:

@@ -1,4 +1,5 @@
-"""Command line: `flask --app wsgi …` (docs/api.md, Command line), one module per area."""
+"""Command line: `flask --app wsgi …` (docs/api.md, Command line), one module per area; runner.py is
+`make run` (python -m mediation.commands.runner)."""
 from __future__ import annotations
 
 from flask import Flask

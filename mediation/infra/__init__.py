@@ -1,1 +1,1 @@
-"""Plumbing: the database unit of work, the task-queue seam, Celery, logging, the process runner."""
+"""Plumbing: the database unit of work, the task-queue seam and the names of the jobs, Celery, logging."""

@@ -57,6 +57,4 @@ def celery_init_app(app: Flask) -> Celery:
     })
     celery.set_default()
     app.extensions["celery"] = celery
-    import mediation.tasks  # noqa: F401  registers the shared tasks
-
     return celery

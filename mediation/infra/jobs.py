@@ -2,7 +2,7 @@
 that serves each queue, and the dedupe keys that make a job's notifications idempotent.
 
 One queue per kind of work, so that a slow report never delays a reminder: `reminders` (the
-scan), `email` (delivery) and `reports` (weekly reports). `make run` (infra/runner.py) starts one
+scan), `email` (delivery) and `reports` (weekly reports). `make run` (commands/runner.py) starts one
 worker per queue with the pool named here; infra/celery_app.py routes each task to its queue.
 """
 from __future__ import annotations

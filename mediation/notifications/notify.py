@@ -1,7 +1,7 @@
 """Notifications (通知): who hears of what, created idempotently, queued for delivery after commit.
 
 A notification is one row per recipient and channel. An `in_app` row is delivered when it is
-created; an `email` row stays `pending` until the SMTP server accepts it (services/mailer.py).
+created; an `email` row stays `pending` until the SMTP server accepts it (notifications/delivery.py).
 The unique `dedupe_key` makes creation idempotent: a second scan, or one running at the same
 time, inserts nothing (INSERT … ON CONFLICT DO NOTHING).
 """

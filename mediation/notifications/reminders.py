@@ -6,7 +6,7 @@
   days before due; when a scan sees several crossed at once only the nearest one is sent),
 - `overdue` once a deadline is past due,
 - `supervisor_overdue` `supervisor_after_days` after it, to the supervisors of the handling org
-  and its ancestors (one digest email per supervisor and delivery, services/mailer.py).
+  and its ancestors (one digest email per supervisor and delivery, notifications/delivery.py).
 
 Mediators hear of due_soon and overdue: the assigned (active) mediators, or, before assignment
 (or when none of them is active any more), the active mediators of the handling committee.
