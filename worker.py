@@ -8,7 +8,15 @@ the app context.
 
 (`make run` starts exactly these; the queues and their pools are named in mediation/infra/jobs.py.)
 """
+import warnings
+
+from celery.exceptions import CPendingDeprecationWarning
+
 from mediation import create_app
+
+# Celery warns at each lost connection that cancelling running tasks will become its default (6.0);
+# it is off on purpose here (infra/celery_app.py), and the warning would only hide the real log lines.
+warnings.filterwarnings("ignore", category=CPendingDeprecationWarning, module=r"celery\.worker\.consumer")
 
 flask_app = create_app()
 celery_app = flask_app.extensions["celery"]

@@ -5,8 +5,12 @@ from flask import Flask
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """Builds the app: config, then each subsystem's `init_app`, in a fixed order."""
-    app = Flask(__name__, instance_relative_config=True)
+    """Builds the app: config, then each subsystem's `init_app`, in a fixed order.
+
+    INSTANCE_PATH (absolute) moves instance/ (SQLite file, outbox, embedded Redis, beat schedule)."""
+    import os
+
+    app = Flask(__name__, instance_relative_config=True, instance_path=os.environ.get("INSTANCE_PATH") or None)
     from mediation import config
 
     config.load(app, test_config)

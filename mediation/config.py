@@ -102,6 +102,9 @@ def load(app, test_config: dict | None = None) -> None:
     if not app.config.get("SECRET_KEY"):  # one random key per install, shared by all its processes
         app.config["SECRET_KEY"] = instance.read_or_create(Path(app.instance_path) / "secret_key",
                                                            lambda: secrets.token_urlsafe(48))
+        app.config["SECRET_KEY_SOURCE"] = "generated"
+    else:
+        app.config.setdefault("SECRET_KEY_SOURCE", "environment" if os.environ.get("SECRET_KEY") else "config")
     uri = app.config.get("SQLALCHEMY_DATABASE_URI")
     if not uri:
         uri = "sqlite:///" + str(Path(app.instance_path) / "mediation.sqlite3")
@@ -140,3 +143,4 @@ def ratelimit_storage_url(broker_url: str) -> str:
 def embedded_broker_url(instance_path: str) -> str:
     """The Unix socket of the embedded Redis that `make run` starts (mediation.embedded)."""
     return "redis+socket://" + str(Path(instance_path) / "redis.sock")
+

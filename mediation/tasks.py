@@ -13,11 +13,14 @@ log = logging.getLogger(__name__)
 # -- deadline reminders, supervisor escalation, risk alerts ----------------------------------
 @shared_task(name=jobs.SCAN_REMINDERS)
 def scan_reminders(now: str | None = None) -> dict:
-    """Beat job: creates the due reminders and escalations and queues their delivery (notifications/reminders.py)."""
+    """Beat job: creates the due reminders and escalations and queues their delivery (notifications/reminders.py);
+    each run is recorded (job_run), and two failures in a row alert the administrators (notifications/alerts.py)."""
     from mediation.common.clock import parse_instant
     from mediation.notifications import reminders
+    from mediation.notifications.alerts import recorded
 
-    return reminders.scan(parse_instant(now) if now else None).as_dict()
+    at = parse_instant(now) if now else None
+    return recorded("reminder_scan", lambda: reminders.scan(at).as_dict())
 
 
 @shared_task(name=jobs.DELIVER_NOTIFICATIONS, bind=True, max_retries=None)
@@ -38,11 +41,13 @@ def deliver_notifications(self, notification_ids: list[int]) -> dict:
 # -- weekly Fengqiao reports ---------------------------------------------------------
 @shared_task(name=jobs.SEND_WEEKLY_REPORTS)
 def send_weekly_reports(now: str | None = None) -> dict:
-    """Monday beat job: the previous ISO week's report to every org with subscribers."""
+    """Monday beat job: the previous ISO week's report to every org with subscribers; recorded like the scan."""
     from mediation.common.clock import parse_instant
+    from mediation.notifications.alerts import recorded
     from mediation.reports.weekly import send_previous_week
 
-    return send_previous_week(at=parse_instant(now) if now else None)
+    at = parse_instant(now) if now else None
+    return recorded("weekly_reports", lambda: send_previous_week(at=at))
 
 
 @shared_task(name=jobs.SEND_WEEKLY_REPORT)

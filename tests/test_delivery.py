@@ -168,12 +168,14 @@ def test_deliver_inline_is_idempotent(world, sink):
 def test_without_mail_server_each_email_is_a_file_in_the_outbox(world, app):
     assert app.config["MAIL_BACKEND"] == "file"
     outbox = Path(app.config["MAIL_FILE_PATH"])
-    before = set(outbox.glob("*.eml")) if outbox.exists() else set()
+    before = set(outbox.glob("*")) if outbox.exists() else set()
     d, _ = overdue_case(world)
     ids = pending_email(dispute_id=d.id)
     assert sorted(delivery.deliver_many(ids).sent) == sorted(ids)
-    files = set(outbox.glob("*.eml")) - before
+    assert delivery.deliver_many(ids).skipped == ids  # a run with nothing to send leaves nothing either
+    files = set(outbox.glob("*")) - before
     assert len(files) == len(ids) and not list(outbox.glob(".*.tmp"))
+    assert {f.suffix for f in files} == {".eml"} and all(f.stat().st_size > 0 for f in files)  # only messages
     parsed = [email.message_from_bytes(f.read_bytes(), policy=email.policy.default) for f in files]
     assert {m["To"] for m in parsed} == {world.m1.email, world.m1b.email}
     assert all(d.case_number in m["Subject"] for m in parsed)

@@ -220,3 +220,38 @@ def test_foreign_keys_suspended_for_a_big_load_are_back_and_bite(db):
     with pytest.raises(IntegrityError), _db.session.begin_nested():
         _db.session.add(Deadline(dispute_id=10**9, kind="acceptance", due_at=AT, status="open"))
         _db.session.flush()
+
+
+def test_stories_name_an_amount_only_when_money_is_at_stake_and_wages_add_up():
+    import random
+    from decimal import Decimal
+
+    from demo.city import text as words
+
+    rng = random.Random(15)
+    names = {"a": "甲", "b": "乙"}
+    wage_claims = 0
+    for dispute_type in (*words.SUMMARIES, "unknown"):
+        for _ in range(300):
+            summary, amount = words.story(rng, dispute_type, names, "某村")
+            assert "{" not in summary
+            assert not re.search(r"(?<![\d,])0元", summary), summary  # never "totalling 0 yuan"
+            if amount is None:
+                assert "元" not in summary, summary
+            elif "元" in summary:
+                assert f"{amount:,.0f}元" in summary and amount > 0
+            workers = re.search(r"等(\d+)名工人", summary)
+            if workers:
+                wage_claims += 1
+                assert amount >= int(workers.group(1)) * Decimal(2000), summary  # at least a month's pay each
+    assert wage_claims > 10
+
+
+def test_the_seeded_stories_are_believable(db):
+    seed_demo(cases=150, seed=4, at=AT)
+    for summary, amount in _db.session.execute(select(Dispute.summary, Dispute.amount)):
+        assert not re.search(r"(?<![\d,])0元", summary), summary
+        if "元" in summary:
+            assert amount is not None and amount > 0 and f"{amount:,.0f}元" in summary, (summary, amount)
+    for (terms,) in _db.session.execute(select(Agreement.terms)):
+        assert not re.search(r"(?<![\d,])0元", terms), terms

@@ -281,9 +281,9 @@ def test_command_prints_the_snapshot_and_sends_once(world, runner, sink):
     assert not sink.messages
     sent = runner.invoke(args=[*args, "--send"])
     assert sent.exit_code == 0, sent.output
-    assert "sent 2 email(s) (2 new notification(s), 0 failed)" in sent.output
+    assert "sent 2 email(s) (2 new notification(s), 0 sent by the email worker, 0 failed)" in sent.output
     again = runner.invoke(args=[*args, "--send"])
-    assert "sent 0 email(s) (0 new notification(s), 0 failed)" in again.output
+    assert "sent 0 email(s) (0 new notification(s), 0 sent by the email worker, 0 failed)" in again.output
     assert len(sink.messages) == 2
     bad = runner.invoke(args=["reports", "weekly", "--org", "NOPE", "--week", WEEK])
     assert bad.exit_code != 0 and "not_found" in bad.output

@@ -75,14 +75,40 @@ def credit_code(rng: random.Random) -> str:
         rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(10))
 
 
-def amount_for(rng: random.Random, dispute_type: str) -> Decimal | None:
-    """An amount involved (涉及金额) typical of the dispute type, or None when none is at stake."""
+def amount_for(rng: random.Random, dispute_type: str, money_at_stake: bool = False) -> Decimal | None:
+    """An amount involved (涉及金额) typical of the dispute type, or None when none is at stake
+    (never with `money_at_stake`)."""
     low, high, none_share = AMOUNTS.get(dispute_type, (500, 20000, 0.5))
-    if rng.random() < none_share:
+    if not money_at_stake and rng.random() < none_share:
         return None
     value = low * (high / low) ** (rng.random() ** 1.6)  # most disputes are small, a few are large
     step = 100 if value < 100000 else 1000
     return Decimal(int(value // step * step))
+
+
+WAGE_ARREARS_PER_WORKER = (2000, 30000)  # yuan: one to several months of a labourer's pay
+
+
+def story(rng: random.Random, dispute_type: str, names: dict[str, str], place: str) -> tuple[str, Decimal | None]:
+    """The summary of a dispute and the amount involved, telling the same story: a summary names an
+    amount only when money is at stake (never "0 yuan"), and wages owed to n workers are n workers'
+    wages, not one small sum."""
+    templates = SUMMARIES.get(dispute_type, SUMMARIES["other"])
+    amount = amount_for(rng, dispute_type)
+    if amount is None:
+        fitting = [t for t in templates if "{amount}" not in t]
+        if not fitting:  # every story of this type is about money
+            amount = amount_for(rng, dispute_type, money_at_stake=True)
+            fitting = list(templates)
+    else:
+        fitting = list(templates)
+    template = rng.choice(fitting)
+    workers = rng.randint(3, 40)
+    if "{n}" in template and amount is not None:
+        low, high = WAGE_ARREARS_PER_WORKER
+        amount = Decimal(sum(rng.randint(low // 100, high // 100) for _ in range(workers)) * 100)
+    shown = f"{amount:,.0f}" if amount is not None else ""
+    return template.format(**names, place=place, amount=shown, n=workers), amount
 
 
 # low, high, share with no amount at all

@@ -325,10 +325,8 @@ class _Story:
 
     def _registration(self) -> dict:
         h, rng = self.header, self.rng
-        amount = words.amount_for(rng, h.dispute_type)
         village, town = self._place()
-        template = rng.choice(words.SUMMARIES.get(h.dispute_type, words.SUMMARIES["other"]))
-        summary = template.format(**self.names, place=village, amount=f"{amount or 0:,.0f}", n=rng.randint(3, 40))
+        summary, amount = words.story(rng, h.dispute_type, self.names, village)
         self.amount = amount
         return {"committee": h.committee.row.code, "dispute_type": h.dispute_type, "source": h.source,
                 "summary": summary, "amount": str(amount) if amount is not None else None, "risk_level": h.risk,

@@ -6,6 +6,7 @@ from marshmallow import fields
 from mediation.api.blueprint import ID, Blueprint
 from mediation.api.schemas import Instant, PageArgs, Schema, page_of
 from mediation.api.security import current_actor
+from mediation.models.enums import NOTIFICATION_KINDS
 from mediation.notifications import inbox
 
 blp = Blueprint("notifications", __name__, url_prefix="/notifications", description="The caller's notifications")
@@ -13,8 +14,7 @@ blp = Blueprint("notifications", __name__, url_prefix="/notifications", descript
 
 class NotificationOut(Schema):
     id = fields.Integer(required=True)
-    kind = fields.String(required=True, metadata={
-        "enum": ["due_soon", "overdue", "supervisor_overdue", "risk_alert", "weekly_report"]})
+    kind = fields.String(required=True, metadata={"enum": list(NOTIFICATION_KINDS)})
     dispute_id = fields.Integer(required=True, allow_none=True)
     deadline_id = fields.Integer(required=True, allow_none=True)
     channel = fields.String(required=True, metadata={"enum": ["in_app", "email"]})

