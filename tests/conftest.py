@@ -124,6 +124,18 @@ def empty_tables() -> None:
                 conn.exec_driver_sql(f'DELETE FROM "{name}"')
 
 
+@pytest.fixture(autouse=True)
+def fresh_request_state():
+    """The session-wide app context outlives requests, and with it `g`, where Flask-Login, Flask-WTF and
+    Flask-Babel keep per-request state (the signed-in user, the CSRF token, the locale); in the running
+    app every request starts without it, so every test does too (tests.web.conftest has the helper)."""
+    from tests.web.conftest import clear_request_state
+
+    clear_request_state()
+    yield
+    clear_request_state()
+
+
 @pytest.fixture
 def client(app, db):
     """The test client. The suite's one app context outlives requests, and with it `g`, where

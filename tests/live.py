@@ -125,7 +125,7 @@ def live_app(base: Flask, **overrides) -> Flask:
 
     config = {key: base.config[key] for key in ("TESTING", "SQLALCHEMY_DATABASE_URI", "CELERY_BROKER_URL",
                                                  "SECRET_KEY", "WTF_CSRF_ENABLED", "BASE_URL",
-                                                 "PASSWORD_HASH_METHOD", "MAIL_FILE_PATH")}
+                                                 "PASSWORD_HASH_METHOD", "MAIL_FILE_PATH", "DATA_KEYS")}
     config.update({"CELERY_DISABLED": False, "MAIL_RETRY_DELAY": 0.2, "MAIL_RETRY_MAX_DELAY": 1.0}, **overrides)
     if config.get("MAIL_SERVER"):
         config.setdefault("MAIL_BACKEND", "smtp")

@@ -54,15 +54,19 @@ def due_soon_days() -> int:
     return max(DEFAULTS["remind_before_days"])
 
 
-def _next_deadlines():
-    """Each dispute's earliest open deadline (not the confirmation window): dispute_id, kind, due_at."""
-    ranked = (select(Deadline.dispute_id, Deadline.kind, Deadline.due_at,
-                     func.row_number().over(partition_by=Deadline.dispute_id,
-                                            order_by=(Deadline.due_at, Deadline.id)).label("rank"))
-              .where(Deadline.status == "open", Deadline.kind != "confirmation")
-              .subquery("ranked"))
-    return (select(ranked.c.dispute_id, ranked.c.kind, ranked.c.due_at)
-            .where(ranked.c.rank == 1).subquery("next_deadline"))
+def _next_deadline(column):
+    """`column` of the dispute's earliest open deadline (not the confirmation window), as a correlated
+    scalar subquery: an index lookup per dispute of the queue (deadline.dispute_id), never a scan or a
+    ranking of every open deadline in the database.
+
+    `coalesce(status, '')` keeps SQLite from walking the (status, due_at) index instead: without
+    statistics it takes `status = 'open'` for selective and scans every open deadline once per
+    dispute (3 s instead of 50 ms for a queue of 100 on 20,000 disputes); PostgreSQL picks the
+    dispute_id index either way."""
+    return (select(column).where(Deadline.dispute_id == Dispute.id, func.coalesce(Deadline.status, "") == "open",
+                                 Deadline.kind != "confirmation")
+            .order_by(Deadline.due_at, Deadline.id).limit(1)
+            .correlate(Dispute).scalar_subquery())
 
 
 def _like(word: str) -> str:
@@ -92,17 +96,18 @@ def work_queue(actor: User, q: Optional[str] = None, state: Optional[str] = None
     soon = at + timedelta(days=due_soon_days())
     page = max(int(page or 1), 1)
     per_page = min(max(int(per_page or 20), 1), 200)
-    nxt = _next_deadlines()
+    next_due = _next_deadline(Deadline.due_at)
+    next_kind = _next_deadline(Deadline.kind)
     scope = and_(access.disputes_clause(actor), Dispute.state.in_(OPEN_STATES))
-    overdue = and_(nxt.c.due_at.is_not(None), nxt.c.due_at <= at)
-    due_soon = and_(nxt.c.due_at > at, nxt.c.due_at <= soon)
+    overdue = next_due <= at
+    due_soon = and_(next_due > at, next_due <= soon)
 
     counted = db.session.execute(
         select(func.count(Dispute.id),
                func.coalesce(func.sum(case((overdue, 1), else_=0)), 0),
                func.coalesce(func.sum(case((due_soon, 1), else_=0)), 0),
                func.coalesce(func.sum(case((Dispute.state == "registered", 1), else_=0)), 0))
-        .select_from(Dispute).outerjoin(nxt, nxt.c.dispute_id == Dispute.id).where(scope)).one()
+        .where(scope)).one()
     counts = {"open": int(counted[0]), "overdue": int(counted[1]), "due_soon": int(counted[2]),
               "awaiting_acceptance": int(counted[3])}
 
@@ -117,16 +122,15 @@ def work_queue(actor: User, q: Optional[str] = None, state: Optional[str] = None
         where.append(due_soon)
     for word in (q or "").split()[:MAX_WORDS]:
         pattern = _like(word)
-        named = select(Party.dispute_id).where(Party.name.ilike(pattern, escape="\\"))
+        named = (select(Party.id).where(Party.dispute_id == Dispute.id, Party.name.ilike(pattern, escape="\\"))
+                 .correlate(Dispute).exists())  # the parties of the disputes in scope, not every party
         where.append(or_(Dispute.case_number.ilike(pattern, escape="\\"),
-                         Dispute.summary.ilike(pattern, escape="\\"), Dispute.id.in_(named)))
-    total = db.session.scalar(select(func.count(Dispute.id)).select_from(Dispute)
-                              .outerjoin(nxt, nxt.c.dispute_id == Dispute.id).where(*where))
-    query = (select(Dispute, nxt.c.kind, nxt.c.due_at)
-             .outerjoin(nxt, nxt.c.dispute_id == Dispute.id).where(*where)
+                         Dispute.summary.ilike(pattern, escape="\\"), named))
+    total = db.session.scalar(select(func.count(Dispute.id)).where(*where))
+    due_at = next_due.label("next_due")
+    query = (select(Dispute, next_kind.label("next_kind"), due_at).where(*where)
              .options(selectinload(Dispute.parties))
-             .order_by(case((nxt.c.due_at.is_(None), 1), else_=0), nxt.c.due_at,
-                       Dispute.received_at.desc(), Dispute.id.desc())
+             .order_by(case((due_at.is_(None), 1), else_=0), due_at, Dispute.received_at.desc(), Dispute.id.desc())
              .limit(per_page).offset((page - 1) * per_page))
     items = [_row(dispute, kind, due_at, at, soon) for dispute, kind, due_at in db.session.execute(query)]
     return {"counts": counts, "items": items, "total": int(total or 0), "page": page, "per_page": per_page,

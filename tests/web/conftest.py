@@ -1,21 +1,15 @@
-"""The session-wide app context of the tests outlives requests, and with it `g`, where Flask-Login,
-Flask-WTF and Flask-Babel keep per-request state (the signed-in user, the CSRF token, the locale):
-each test here starts and ends without it, as every request of the running app does."""
+"""Per-request state of the tests' session-wide app context (cleared around every test by
+tests/conftest.py's `fresh_request_state`, and between requests inside a test with this helper)."""
 from __future__ import annotations
 
-import pytest
-from flask import g
+from flask import g, has_app_context
 
 REQUEST_STATE = ("_login_user", "csrf_token", "csrf_valid", "csrf_expired", "_flask_babel")
 
 
 def clear_request_state() -> None:
+    """Forgets what Flask-Login, Flask-WTF and Flask-Babel kept in `g` for the previous request."""
+    if not has_app_context():
+        return
     for key in REQUEST_STATE:
         g.pop(key, None)
-
-
-@pytest.fixture(autouse=True)
-def fresh_request_state(app):
-    clear_request_state()
-    yield
-    clear_request_state()
