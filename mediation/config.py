@@ -46,6 +46,7 @@ class Config:
     LOGIN_FAILURES_PER_USERNAME = "5/minute"  # the 6th failed attempt within a minute → 429 (docs/api.md)
     LOGIN_FAILURES_PER_ADDRESS = "30/minute"
     JSON_AS_ASCII = False
+    CASEFILE_RETENTION = "长期"  # 保管期限 printed on a case file's cover (永久 / 长期 / 短期)
 
 
 ENV_KEYS = {
@@ -54,6 +55,7 @@ ENV_KEYS = {
     "CELERY_BROKER_URL": str,
     "TIMEZONE": str,
     "BASE_URL": str,
+    "CASEFILE_RETENTION": str,
     "MAIL_SERVER": str,
     "MAIL_PORT": int,
     "MAIL_USE_TLS": _bool,
