@@ -246,3 +246,34 @@ def test_casefile_check_names_what_is_missing_and_supervisors_list_them(world):
     assert done.id not in {x["id"] for x in service.list_incomplete(world.s_t2)["items"]}
     with pytest.raises(Forbidden):
         service.list_incomplete(world.m1)
+
+
+def test_optional_particulars_and_an_investigation_record(world):
+    parties = [{"role": "applicant", "kind": "person", "name": "王五", "sex": "female", "ethnicity": "畲族",
+                "occupation": "农民", "phone": "13800138000", "address": "一村三组"},
+               {"role": "respondent", "kind": "person", "name": "赵六", "id_number": VALID_IDS[1]}]
+    d = dispute_in("in_mediation", world.cv1, parties=parties)
+    assert d.parties[0].ethnicity == "畲族" and d.parties[0].sex == "female"
+    text = text_of(service.render_document(d.id, "application", world.m1).content)
+    assert "畲族" in text and "农民" in text and "女" in text and "男" in text  # 赵六: sex from the ID number
+    row = cases.record_session(d.id, {"mode": "in_person", "kind": "investigation", "location": "赵六家",
+                                      "notes": "走访邻居，了解通道历史"}, actor=world.m1)
+    assert row.kind == "investigation"
+    listed = [x for x in service.list_documents(d.id, world.m1) if x["kind"] == "session_record"]
+    assert listed == [{"kind": "session_record", "title": "人民调解调查记录", "complete": True, "session": row.id}]
+    text = text_of(service.render_document(d.id, "session_record", world.m1, session=row.id).content)
+    assert "人民调解调查记录" in text and "走访邻居" in text and "调解结果" not in text
+    items = {i["item"]: i for i in service.check_casefile(d.id, world.m1)["items"]}
+    assert items["investigation_record"]["present"] and not items["session_record"]["present"]
+    casefile_text = text_of(service.render_casefile(d.id, world.m1).content)
+    assert "人民调解调查记录" in casefile_text and "走访邻居" in casefile_text
+
+
+def test_bad_particulars_are_refused(world):
+    from mediation.common.errors import ValidationError
+
+    parties = [{"role": "applicant", "kind": "person", "name": "王五", "sex": "x"},
+               {"role": "respondent", "kind": "person", "name": "赵六"}]
+    with pytest.raises(ValidationError) as refused:
+        make_dispute(world.cv1, parties=parties)
+    assert "sex" in str(refused.value.fields)

@@ -37,6 +37,9 @@ class PartyOut(Schema):
     phone = fields.Function(lambda p: mask_phone(p.phone), required=True, allow_none=True,
                             metadata={"type": "string", "description": "masked, e.g. 139****5678"})
     address = fields.String(required=True, allow_none=True)
+    sex = fields.String(allow_none=True)
+    ethnicity = fields.String(allow_none=True)
+    occupation = fields.String(allow_none=True)
 
 
 class AssignmentOut(Schema):
@@ -52,6 +55,7 @@ class SessionOut(Schema):
     dispute_id = fields.Integer(required=True)
     held_at = Instant(required=True)
     mode = fields.String(required=True)
+    kind = fields.String(required=True)
     location = fields.String(required=True)
     notes = fields.String(required=True)
     recorded_at = Instant(required=True)

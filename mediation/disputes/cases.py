@@ -202,6 +202,7 @@ def record_session(dispute_id: int, data: dict[str, Any], actor: Optional[User] 
     if held_at > now + CLOCK_SKEW:
         fields["held_at"] = ["cannot lie in the future"]
     mode, location, notes = clean.get("mode"), clean.get("location", ""), clean.get("notes", "")
+    kind = clean.get("kind") or "mediation"
     with unit_of_work() as session:
         dispute = load_dispute(dispute_id, actor, for_update=True)
         ensure_may_act(actor, dispute)
@@ -209,8 +210,8 @@ def record_session(dispute_id: int, data: dict[str, Any], actor: Optional[User] 
             raise InvalidTransition("sessions can only be recorded while in mediation", state=dispute.state)
         if fields:
             raise ValidationError(fields)
-        row = MediationSession(dispute_id=dispute.id, held_at=held_at, mode=mode, location=location, notes=notes,
-                               recorded_by_id=actor.id if actor else None, recorded_at=now)
+        row = MediationSession(dispute_id=dispute.id, held_at=held_at, mode=mode, kind=kind, location=location,
+                               notes=notes, recorded_by_id=actor.id if actor else None, recorded_at=now)
         session.add(row)
         dispute.version += 1
         session.flush()

@@ -66,10 +66,11 @@ ITEMS: tuple[Item, ...] = (
          ("rights_notice",)),
     Item("identification", "当事人身份证明", _always, _identified),
     Item("power_of_attorney", "授权委托书", _never, _never),
-    Item("investigation_record", "人民调解调查记录", _never, _never),
+    Item("investigation_record", "人民调解调查记录", _never,
+         lambda d: any(s.kind == "investigation" for s in d.sessions), ("investigation_record",)),
     Item("evidence", "人民调解证据材料", _never, _never),
     Item("session_record", "人民调解记录", lambda d: d.outcome in (None, "agreement", "failed"),
-         lambda d: bool(d.sessions), ("session_record",)),
+         lambda d: any(s.kind == "mediation" for s in d.sessions), ("session_record",)),
     Item("agreement", "人民调解协议书", lambda d: d.outcome in (None, "agreement"),
          lambda d: d.agreement is not None, ("agreement",)),
     Item("performance_receipts", "收条或汇款单等履行凭证", _never, _never),
@@ -166,10 +167,12 @@ def _renders_for(item: Item, ctx: Context, renderers: dict, kinds: dict) -> list
     d = ctx.dispute
     out: list[Callable] = []
     for kind in item.kinds:
-        if not kinds[kind].available(d):
+        if not kinds["session_record" if kind == "investigation_record" else kind].available(d):
             continue
-        if kind == "session_record":
-            out += [lambda doc, s=s: records.session_record(ctx, s, doc=doc).title_paragraph for s in d.sessions]
+        if kind in ("session_record", "investigation_record"):
+            wanted = "investigation" if kind == "investigation_record" else "mediation"
+            out += [lambda doc, s=s: records.session_record(ctx, s, doc=doc).title_paragraph
+                    for s in d.sessions if s.kind == wanted]
         elif kind == "follow_up_record":
             out += [lambda doc, f=f: records.follow_up_record(ctx, f, doc=doc).title_paragraph for f in d.follow_ups]
         else:

@@ -48,7 +48,8 @@ class Context:
                 rows.append(["统一信用代码", p.id_number, "住所", p.address])
             else:
                 rows.append([p.role, p.name, "性别", p.sex, "年龄", p.age])
-                rows.append(["身份证号码", p.id_number, "联系方式", p.phone, "住址", p.address])
+                rows.append(["民族", p.ethnicity, "职业或职务", p.occupation, "联系方式", p.phone])
+                rows.append(["身份证号码", p.id_number, "单位或住址", p.address])
         return rows
 
     def names(self, role: str) -> str:

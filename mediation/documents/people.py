@@ -45,12 +45,19 @@ class Particulars:
     id_number: str
     phone: str
     address: str
+    ethnicity: str = ""
+    occupation: str = ""
+
+
+SEX_NAMES = {"male": "男", "female": "女"}
 
 
 def particulars(party: Party, on: date, reveal: bool) -> Particulars:
     sex, age = sex_and_age(party.id_number, on) if party.kind == "person" else ("", "")
+    sex = SEX_NAMES.get(party.sex or "", sex)
     id_number = party.id_number if reveal else mask_id_number(party.id_number)
     phone = party.phone if reveal else mask_phone(party.phone)
     # the address is the party's own particular: shown as entered, like the name
     return Particulars(ROLE_NAMES.get(party.role, party.role), party.name, party.kind, sex, age,
-                       id_number or "", phone or "", party.address or "")
+                       id_number or "", phone or "", party.address or "", party.ethnicity or "",
+                       party.occupation or "")

@@ -9,6 +9,7 @@ from mediation.documents.forms import Form, cn_date, cn_datetime
 from mediation.models import FollowUp, MediationSession
 
 SESSION_RECORD = "人民调解记录"
+INVESTIGATION_RECORD = "人民调解调查记录"
 FOLLOW_UP_RECORD = "人民调解回访记录"
 MODES = {"in_person": "现场调解", "phone": "电话调解", "video": "视频调解"}
 METHODS = {"visit": "上门回访", "phone": "电话回访", "video": "视频回访"}
@@ -17,7 +18,9 @@ PERFORMANCE = {"full": "已全部履行", "partial": "部分履行", "none": "�
 
 def session_record(ctx: Context, session: MediationSession, doc=None) -> Form:
     d = ctx.dispute
-    form = Form(ctx.committee_name, SESSION_RECORD, "编号：" + d.case_number, doc=doc)
+    investigation = session.kind == "investigation"
+    title = INVESTIGATION_RECORD if investigation else SESSION_RECORD
+    form = Form(ctx.committee_name, title, "编号：" + d.case_number, doc=doc)
     present = "、".join(p.name for p in d.parties)
     form.grid([["时间", cn_datetime(session.held_at), "方式", MODES.get(session.mode, session.mode)],
                ["地点", session.location or ctx.committee_name],
@@ -25,9 +28,12 @@ def session_record(ctx: Context, session: MediationSession, doc=None) -> Form:
                ["当事人", present],
                ["人民调解员", ctx.mediator_names()],
                ["记录人", ctx.display(ctx.user(session.recorded_by_id))]], widths=[25, 55, 20, 55])
-    form.labelled("调解记录（各方陈述及调解情况）", redact(session.notes) or "")
-    outcome = "本次调解已达成协议。" if d.agreement is not None and d.agreement.agreed_at >= session.held_at else ""
-    form.labelled("调解结果", outcome or "本次调解未达成协议，继续调解。")
+    if investigation:
+        form.labelled("调查记录（被调查人陈述及调查情况）", redact(session.notes) or "")
+    else:
+        form.labelled("调解记录（各方陈述及调解情况）", redact(session.notes) or "")
+        outcome = "本次调解已达成协议。" if d.agreement is not None and d.agreement.agreed_at >= session.held_at else ""
+        form.labelled("调解结果", outcome or "本次调解未达成协议，继续调解。")
     form.para("当事人（签名或按指印）：" + "　".join(f"{p.name}＿＿＿＿" for p in d.parties))
     form.para("人民调解员（签名）：＿＿＿＿＿＿＿＿　记录人（签名）：＿＿＿＿＿＿＿＿")
     return form

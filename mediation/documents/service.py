@@ -74,8 +74,8 @@ def list_documents(dispute_id: int, actor: Optional[User]) -> list[dict]:
         if not k.available(d):
             continue
         if k.kind == "session_record":
-            out += [{"kind": k.kind, "title": k.title(d), "complete": bool(s.notes), "session": s.id}
-                    for s in d.sessions]
+            out += [{"kind": k.kind, "title": records.INVESTIGATION_RECORD if s.kind == "investigation"
+                     else records.SESSION_RECORD, "complete": bool(s.notes), "session": s.id} for s in d.sessions]
         elif k.kind == "follow_up_record":
             out += [{"kind": k.kind, "title": k.title(d), "complete": True, "follow_up": f.id} for f in d.follow_ups]
         else:
