@@ -46,6 +46,9 @@ class Config:
     LOGIN_FAILURES_PER_USERNAME = "5/minute"  # the 6th failed attempt within a minute → 429 (docs/api.md)
     LOGIN_FAILURES_PER_ADDRESS = "30/minute"
     JSON_AS_ASCII = False
+    ATTACHMENTS_KEY: str | None = None  # Fernet key for attachments only; None → instance/attachments.key
+    ATTACHMENTS_DIR: str | None = None  # None → instance/attachments/
+    ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024  # an upload's own limit (MAX_CONTENT_LENGTH is the JSON body's)
     CASEFILE_RETENTION = "长期"  # 保管期限 printed on a case file's cover (永久 / 长期 / 短期)
 
 
@@ -56,6 +59,9 @@ ENV_KEYS = {
     "TIMEZONE": str,
     "BASE_URL": str,
     "CASEFILE_RETENTION": str,
+    "ATTACHMENTS_KEY": str,
+    "ATTACHMENTS_DIR": str,
+    "ATTACHMENT_MAX_BYTES": int,
     "MAIL_SERVER": str,
     "MAIL_PORT": int,
     "MAIL_USE_TLS": _bool,

@@ -37,9 +37,6 @@ class PartyOut(Schema):
     phone = fields.Function(lambda p: mask_phone(p.phone), required=True, allow_none=True,
                             metadata={"type": "string", "description": "masked, e.g. 139****5678"})
     address = fields.String(required=True, allow_none=True)
-    sex = fields.String(allow_none=True)
-    ethnicity = fields.String(allow_none=True)
-    occupation = fields.String(allow_none=True)
 
 
 class AssignmentOut(Schema):

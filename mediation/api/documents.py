@@ -2,14 +2,17 @@
 concluded disputes whose files are incomplete (docs/documents.md)."""
 from __future__ import annotations
 
-from flask import Response
+from functools import wraps
+from urllib.parse import quote
+
+from flask import Response, current_app, request
 from marshmallow import fields
 
 from mediation.api.blueprint import ID, Blueprint
 from mediation.api.schemas import Instant, Schema, page_of
 from mediation.api.security import current_actor
-from mediation.documents import service
-from mediation.documents.schemas import DocumentArgs, IncompleteArgs
+from mediation.documents import attachments, service
+from mediation.documents.schemas import AttachmentFile, AttachmentForm, CasefileArgs, DocumentArgs, IncompleteArgs
 
 blp = Blueprint("documents", __name__, url_prefix="/disputes", description="Documents and the case file")
 files_blp = Blueprint("casefiles", __name__, url_prefix="/casefiles", description="Case files across disputes")
@@ -48,9 +51,11 @@ class IncompleteOut(Schema):
 
 
 def _docx(rendered: service.Rendered) -> Response:
+    """The file as a download; a Chinese file name travels as RFC 5987 `filename*`."""
+    fallback = rendered.filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+    disposition = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(rendered.filename)}"
     return Response(rendered.content, mimetype=rendered.mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{rendered.filename}"',
-                             "Cache-Control": "no-store"})
+                    headers={"Content-Disposition": disposition, "Cache-Control": "no-store"})
 
 
 @blp.route(f"/<{ID}:dispute_id>/documents", methods=["GET"])
@@ -72,12 +77,72 @@ def get_document(args: dict, dispute_id: int, kind: str):
 
 
 @blp.route(f"/<{ID}:dispute_id>/casefile", methods=["GET"])
+@blp.arguments(CasefileArgs, location="query")
 @blp.response(200, None, **{"description": "the .docx"})
-@blp.doc(responses={"200": DOCX_RESPONSE})
-@blp.errors(401, 404)
-def get_casefile(dispute_id: int):
+@blp.doc(responses={"200": {"content": {service.DOCX: {"schema": {"type": "string", "format": "binary"}},
+                                        "application/zip": {"schema": {"type": "string", "format": "binary"}}},
+                            "description": "the .docx, or with ?format=zip a zip of it and the attached PDFs"}})
+@blp.errors(401, 404, 422)
+def get_casefile(args: dict, dispute_id: int):
     """The whole case file (卷宗) as one .docx; Word and WPS compute its page numbers on opening."""
-    return _docx(service.render_casefile(dispute_id, current_actor()))
+    return _docx(service.render_casefile(dispute_id, current_actor(), **args))
+
+
+class AttachmentOut(Schema):
+    id = fields.Integer(required=True)
+    dispute_id = fields.Integer(required=True)
+    category = fields.String(required=True)
+    filename = fields.String(required=True)
+    content_type = fields.String(required=True)
+    size = fields.Integer(required=True)
+    sha256 = fields.String(required=True)
+    uploaded_at = Instant(required=True)
+
+
+def upload_limit(func):
+    """An upload's own body limit (ATTACHMENT_MAX_BYTES), instead of the JSON body's."""
+    @wraps(func)
+    def wrapper(*args, **kwargs):
+        request.max_content_length = current_app.config["ATTACHMENT_MAX_BYTES"]
+        return func(*args, **kwargs)
+    return wrapper
+
+
+@blp.route(f"/<{ID}:dispute_id>/attachments", methods=["POST"])
+@upload_limit
+@blp.arguments(AttachmentForm, location="form")
+@blp.arguments(AttachmentFile, location="files")
+@blp.response(201, AttachmentOut)
+@blp.errors(400, 401, 404, 413, 422)
+def add_attachment(form: dict, files: dict, dispute_id: int):
+    """Attaches a scanned ID, evidence or a receipt (multipart `file`, `category`): a JPEG or PNG
+    image or a PDF, judged by its content; stored encrypted outside the database with its SHA-256."""
+    upload = files["file"]
+    try:
+        data = upload.read()
+    finally:
+        upload.close()  # a large upload is spooled to a temporary file
+    return attachments.add_attachment(dispute_id, upload.filename or "", data, form["category"], current_actor())
+
+
+@blp.route(f"/<{ID}:dispute_id>/attachments", methods=["GET"])
+@blp.response(200, AttachmentOut(many=True))
+@blp.errors(401, 404)
+def list_attachments(dispute_id: int):
+    """The dispute's attachments, oldest first."""
+    return attachments.list_attachments(dispute_id, current_actor())
+
+
+@blp.route(f"/<{ID}:dispute_id>/attachments/<{ID}:attachment_id>", methods=["GET"])
+@blp.response(200, None, **{"description": "the file"})
+@blp.doc(responses={"200": {"content": {"application/octet-stream": {"schema": {"type": "string",
+                                                                                "format": "binary"}}},
+                            "description": "the attached file as uploaded"}})
+@blp.errors(401, 404)
+def get_attachment(dispute_id: int, attachment_id: int):
+    """One attachment's content (checked against its SHA-256)."""
+    row, data = attachments.read_attachment(dispute_id, attachment_id, current_actor())
+    return _docx(service.Rendered(f"{row.id}-{row.filename}", data, row.content_type))
 
 
 @blp.route(f"/<{ID}:dispute_id>/casefile/check", methods=["GET"])

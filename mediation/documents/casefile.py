@@ -11,12 +11,12 @@ every person party's resident ID number is on the record.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Optional
 
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
-from docx.shared import Pt
+from docx.shared import Mm, Pt
 from flask import current_app
 
 from mediation.documents import records
@@ -45,6 +45,7 @@ class Item:
     required: Callable[[Dispute], bool]
     present: Callable[[Dispute], bool]
     kinds: tuple[str, ...] = ()   # the generated documents filed under it
+    category: Optional[str] = None  # the attachments filed under it
 
 
 def _always(d: Dispute) -> bool:
@@ -64,27 +65,31 @@ ITEMS: tuple[Item, ...] = (
     Item("application", "人民调解申请书或人民调解受理登记表", _always, _always, ("application", "registration")),
     Item("rights_notice", "人民调解当事人权利义务告知书", _always, lambda d: d.accepted_at is not None,
          ("rights_notice",)),
-    Item("identification", "当事人身份证明", _always, _identified),
-    Item("power_of_attorney", "授权委托书", _never, _never),
+    Item("identification", "当事人身份证明", _always, _identified, category="identification"),
+    Item("power_of_attorney", "授权委托书", _never, _never, category="power_of_attorney"),
     Item("investigation_record", "人民调解调查记录", _never,
          lambda d: any(s.kind == "investigation" for s in d.sessions), ("investigation_record",)),
-    Item("evidence", "人民调解证据材料", _never, _never),
+    Item("evidence", "人民调解证据材料", _never, _never, category="evidence"),
     Item("session_record", "人民调解记录", lambda d: d.outcome in (None, "agreement", "failed"),
          lambda d: any(s.kind == "mediation" for s in d.sessions), ("session_record",)),
     Item("agreement", "人民调解协议书", lambda d: d.outcome in (None, "agreement"),
          lambda d: d.agreement is not None, ("agreement",)),
-    Item("performance_receipts", "收条或汇款单等履行凭证", _never, _never),
+    Item("performance_receipts", "收条或汇款单等履行凭证", _never, _never, category="performance_receipt"),
     Item("follow_up_record", "人民调解回访记录", _never, lambda d: bool(d.follow_ups), ("follow_up_record",)),
     Item("confirmation", "司法确认有关材料", _never,
-         lambda d: d.agreement is not None and d.agreement.confirmation != "none", ("confirmation_application",)),
+         lambda d: d.agreement is not None and d.agreement.confirmation != "none", ("confirmation_application",),
+         category="confirmation"),
     Item("file_note", "卷宗情况说明", _never, lambda d: d.outcome in ("rejected", "failed"),
          ("rejection_notice", "termination_notice")),
     Item("back_cover", "封底", _always, _always),
 )
 
 
-def check(d: Dispute) -> dict:
-    items = [{"item": i.item, "title": i.title, "required": bool(i.required(d)), "present": bool(i.present(d))}
+def check(d: Dispute, categories: Iterable[str] = ()) -> dict:
+    """`categories`: those of the dispute's attachments."""
+    attached = set(categories)
+    items = [{"item": i.item, "title": i.title, "required": bool(i.required(d)),
+              "present": bool(i.present(d) or (i.category is not None and i.category in attached))}
              for i in ITEMS]
     return {"complete": all(i["present"] for i in items if i["required"]), "items": items}
 
@@ -111,7 +116,10 @@ def _line(doc, text: str, size=None, align=None):
     return p
 
 
-def build(ctx: Context, renderers: dict, kinds: dict) -> bytes:
+def build(ctx: Context, renderers: dict, kinds: dict, attachments: Iterable[tuple] = ()) -> bytes:
+    """`attachments`: (row, content) pairs; images are placed in the file, PDFs named (they travel
+    beside it in the zip)."""
+    attached = list(attachments)
     d = ctx.dispute
     doc = new_document()
     # -- cover -------------------------------------------------------------------------------
@@ -145,6 +153,8 @@ def build(ctx: Context, renderers: dict, kinds: dict) -> bytes:
         style_run(row[3].paragraphs[0].add_run("必须" if item.required(d) else "按需"), BODY_FONT, BODY_SIZE)
         mark = f"item{n}"
         renders = _renders_for(item, ctx, renderers, kinds)
+        renders += [lambda doc, a=a, c=c, t=item.title: _attachment_page(doc, t, a, c)
+                    for a, c in attached if a.category == item.category]
         if item.item == "back_cover":
             renders = [lambda doc: _back_cover(ctx, doc)]
         if renders:
@@ -178,6 +188,15 @@ def _renders_for(item: Item, ctx: Context, renderers: dict, kinds: dict) -> list
         else:
             out.append(lambda doc, k=kind: renderers[k](ctx, doc=doc).title_paragraph)
     return out
+
+
+def _attachment_page(doc, title: str, row, content: bytes):
+    heading = _line(doc, f"{title}：{row.filename}", Pt(14), WD_ALIGN_PARAGRAPH.CENTER)
+    if row.content_type.startswith("image/"):
+        doc.add_picture(io.BytesIO(content), width=Mm(150))
+    else:
+        _line(doc, f"（PDF 文件，{row.size} 字节，SHA-256 {row.sha256[:16]}…，随卷宗压缩包另附）")
+    return heading
 
 
 def _back_cover(ctx: Context, doc) -> Optional[object]:

@@ -7,6 +7,8 @@ numbers in full (the caller may reveal: `people.may_reveal`) is recorded on the 
 """
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,7 +17,7 @@ from typing import Optional
 from mediation.common.clock import now as clock_now
 from mediation.common.errors import NotFound
 from mediation.disputes import cases, trail
-from mediation.documents import agreement, casefile, intake, notices, records
+from mediation.documents import agreement, attachments, casefile, intake, notices, records
 from mediation.documents.context import Context
 from mediation.infra.database import unit_of_work
 from mediation.models import Dispute, User
@@ -131,20 +133,33 @@ def _record_download(session, ctx: Context, kind: str, at: datetime) -> None:
         trail.record_access(session, ctx.dispute, ctx.actor, "download", at, document=kind)
 
 
-def render_casefile(dispute_id: int, actor: Optional[User], at: Optional[datetime] = None) -> Rendered:
-    """The whole 卷宗 as one .docx (cover, contents with PAGEREF fields, the documents, back cover)."""
+def render_casefile(dispute_id: int, actor: Optional[User], format: str = "docx",
+                    at: Optional[datetime] = None) -> Rendered:
+    """The whole 卷宗 as one .docx (cover, contents with PAGEREF fields, the documents and the
+    attached images, back cover); `format="zip"`: the .docx with the attached PDFs beside it."""
     at = at or clock_now()
     with unit_of_work() as s:
         d = cases.load_dispute(dispute_id, actor)
         ctx = Context.of(d, actor, at)
-        content = casefile.build(ctx, RENDERERS, KINDS)
+        files = [(a, attachments.content_of(a)) for a in attachments.attachments_of(d.id)]
+        content = casefile.build(ctx, RENDERERS, KINDS, files)
         _record_download(s, ctx, "casefile", at)
-        return Rendered(f"{d.id}-casefile.docx", content)
+        name = f"{d.id}-casefile"
+        if format != "zip":
+            return Rendered(name + ".docx", content)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(name + ".docx", content)
+            for row, data in files:
+                if row.content_type == "application/pdf":
+                    archive.writestr(f"attachments/{row.id}-{row.filename}", data)
+        return Rendered(name + ".zip", buffer.getvalue(), "application/zip")
 
 
 def check_casefile(dispute_id: int, actor: Optional[User]) -> dict:
     """`{"complete", "items": [{"item", "required", "present"}]}` against the Ministry's list."""
-    return casefile.check(cases.load_dispute(dispute_id, actor))
+    d = cases.load_dispute(dispute_id, actor)
+    return casefile.check(d, [a.category for a in attachments.attachments_of(d.id)])
 
 
 def list_incomplete(actor: Optional[User], org: Optional[str] = None, page: int = 1, per_page: int = 50) -> dict:
@@ -164,9 +179,16 @@ def list_incomplete(actor: Optional[User], org: Optional[str] = None, page: int 
         query = query.where(Dispute.committee_id.in_(access.committees_in(get_org(org, actor))))
     query = query.options(selectinload(Dispute.parties), selectinload(Dispute.sessions),
                           selectinload(Dispute.agreements)).order_by(Dispute.concluded_at.desc(), Dispute.id.desc())
+    from mediation.models import Attachment
+
+    rows = list(db.session.scalars(query))
+    categories: dict[int, list[str]] = {}
+    for dispute_id, category in db.session.execute(select(Attachment.dispute_id, Attachment.category)
+                                                   .where(Attachment.dispute_id.in_([d.id for d in rows]))):
+        categories.setdefault(dispute_id, []).append(category)
     missing: list[dict] = []
-    for d in db.session.scalars(query):
-        result = casefile.check(d)
+    for d in rows:
+        result = casefile.check(d, categories.get(d.id, ()))
         if not result["complete"]:
             missing.append({"id": d.id, "case_number": d.case_number, "committee": d.committee.code,
                             "concluded_at": d.concluded_at,

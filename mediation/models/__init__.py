@@ -1,4 +1,5 @@
 """SQLAlchemy 2.0 typed models, one module per aggregate."""
+from mediation.models.attachment import Attachment
 from mediation.models.base import Base, utcnow
 from mediation.models.calendar import CalendarDay
 from mediation.models.committee import Committee
@@ -20,7 +21,7 @@ from mediation.models.report import ReportSnapshot, ReportSubscription
 from mediation.models.user import ApiToken, User
 
 __all__ = [
-    "Agreement", "ApiToken", "Assignment", "Base", "CalendarDay", "CaseCounter", "Committee", "Deadline", "Dispute",
+    "Agreement", "ApiToken", "Assignment", "Attachment", "Base", "CalendarDay", "CaseCounter", "Committee", "Deadline", "Dispute",
     "Event", "FollowUp", "MediationSession", "Notification", "OrgPolicy", "PreparedMessage", "OrgUnit", "Party", "PreventionRecord",
     "ReportSnapshot", "ReportSubscription", "User", "utcnow",
 ]

@@ -144,6 +144,8 @@ API_MD = {
     "/api/v1/disputes/{dispute_id}/documents/{kind}": {"get"},
     "/api/v1/disputes/{dispute_id}/casefile": {"get"},
     "/api/v1/disputes/{dispute_id}/casefile/check": {"get"},
+    "/api/v1/disputes/{dispute_id}/attachments": {"get", "post"},
+    "/api/v1/disputes/{dispute_id}/attachments/{attachment_id}": {"get"},
     "/api/v1/casefiles/incomplete": {"get"},
     "/api/v1/deadlines": {"get"},
     "/api/v1/notifications": {"get"},

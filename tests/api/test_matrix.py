@@ -123,6 +123,7 @@ ROUTES: dict[str, Route] = {
     "GET /disputes/{id}/documents/{kind}": Route("GET", lambda t: f"/disputes/{t.dispute.id}/documents/application"),
     "GET /disputes/{id}/casefile": Route("GET", lambda t: f"/disputes/{t.dispute.id}/casefile"),
     "GET /disputes/{id}/casefile/check": Route("GET", lambda t: f"/disputes/{t.dispute.id}/casefile/check"),
+    "GET /disputes/{id}/attachments": Route("GET", lambda t: f"/disputes/{t.dispute.id}/attachments"),
     "GET /casefiles/incomplete": Route("GET", lambda t: "/casefiles/incomplete?per_page=200", mediator=(403, 403),
                                        supervisor=(200, 200)),
     "GET /deadlines": Route("GET", lambda t: "/deadlines?per_page=200", mediator=(200, 200),
