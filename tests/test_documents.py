@@ -216,7 +216,7 @@ def test_casefile_has_cover_contents_fields_and_the_documents_in_order(world, ap
     rendered = service.render_casefile(d.id, world.m1)
     text = text_of(rendered.content)
     assert "调解卷宗" in text and "卷内目录" in text and "封底" in text
-    assert f"（{d.case_year}）" in text and f"人调字第{d.case_seq}号" in text
+    assert f"（{d.case_year}）一村人调字第{d.case_seq}号" in text  # 一村: shorter than a place and its suffix
     assert f"保管期限：{app.config['CASEFILE_RETENTION']}" in text
     assert world.m1.display_name in text and "张三、李四邻里纠纷" in text
     order = ["人民调解申请书", "人民调解受理登记表", "人民调解当事人权利义务告知书", "人民调解记录",

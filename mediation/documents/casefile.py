@@ -95,8 +95,10 @@ def check(d: Dispute, categories: Iterable[str] = ()) -> dict:
 
 
 def file_number(d: Dispute) -> str:
-    """卷号 `（2026）枫桥人调字第5号`: the year, the committee's place in two characters, the case's sequence."""
-    place = d.committee.org.name[-4:-2] if len(d.committee.org.name) >= 4 else d.committee.org.name
+    """卷号 `（2026）枫桥人调字第5号`: the year, the committee org's place in two characters (the two
+    before its level suffix: 城关镇枫桥村 → 枫桥, 临溪县 → 临溪), the case's sequence."""
+    name = d.committee.org.name
+    place = name[-3:-1] if len(name) >= 3 else name
     return f"（{d.case_year}）{place}人调字第{d.case_seq}号"
 
 
