@@ -31,6 +31,7 @@ from mediation.documents.forms import (
     new_document,
     page_numbers_in_footer,
     style_run,
+    text_run,
     update_fields_on_open,
 )
 from mediation.models import Dispute
@@ -114,7 +115,7 @@ def _line(doc, text: str, size=None, align=None):
     p = doc.add_paragraph()
     if align is not None:
         p.alignment = align
-    style_run(p.add_run(text), BODY_FONT, size or BODY_SIZE)
+    style_run(text_run(p, text), BODY_FONT, size or BODY_SIZE)
     return p
 
 
@@ -141,18 +142,18 @@ def build(ctx: Context, renderers: dict, kinds: dict, attachments: Iterable[tupl
         _line(doc, f"{label}：{value}", Pt(16))
     cover.page_break()
     # -- contents ----------------------------------------------------------------------------
-    style_run(doc.add_paragraph().add_run("卷内目录"), BODY_FONT, Pt(18), bold=True)
+    style_run(text_run(doc.add_paragraph(), "卷内目录"), BODY_FONT, Pt(18), bold=True)
     doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
     table = doc.add_table(rows=1, cols=4)
     table.style = "Table Grid"
     for cell, text in zip(table.rows[0].cells, ("序号", "文书名称", "页号", "备注"), strict=True):
-        style_run(cell.paragraphs[0].add_run(text), BODY_FONT, BODY_SIZE, bold=True)
+        style_run(text_run(cell.paragraphs[0], text), BODY_FONT, BODY_SIZE, bold=True)
     parts: list[tuple[str, Callable]] = []  # (bookmark, render into doc)
     for n, item in enumerate(ITEMS, start=1):
         row = table.add_row().cells
-        style_run(row[0].paragraphs[0].add_run(str(n)), BODY_FONT, BODY_SIZE)
-        style_run(row[1].paragraphs[0].add_run(item.title), BODY_FONT, BODY_SIZE)
-        style_run(row[3].paragraphs[0].add_run("必须" if item.required(d) else "按需"), BODY_FONT, BODY_SIZE)
+        style_run(text_run(row[0].paragraphs[0], str(n)), BODY_FONT, BODY_SIZE)
+        style_run(text_run(row[1].paragraphs[0], item.title), BODY_FONT, BODY_SIZE)
+        style_run(text_run(row[3].paragraphs[0], "必须" if item.required(d) else "按需"), BODY_FONT, BODY_SIZE)
         mark = f"item{n}"
         renders = _renders_for(item, ctx, renderers, kinds)
         renders += [lambda doc, a=a, c=c, t=item.title: _attachment_page(doc, t, a, c)
@@ -205,7 +206,7 @@ def _back_cover(ctx: Context, doc) -> Optional[object]:
     form = Form(ctx.committee_name, "封底", doc=doc)
     p = form.para("本卷宗共　")
     add_field(p, "NUMPAGES")
-    style_run(p.add_run("　页"), BODY_FONT, BODY_SIZE)
+    style_run(text_run(p, "　页"), BODY_FONT, BODY_SIZE)
     form.para(f"立卷人：{_filed_by(ctx)}　　　检查人：＿＿＿＿＿＿")
     form.para(f"立卷日期：{cn_date(ctx.dispute.concluded_at)}")
     return form.title_paragraph

@@ -9,6 +9,7 @@ asks to update its fields on opening, so Word and WPS compute the page numbers t
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
@@ -48,6 +49,14 @@ def style_run(run, font: tuple[str, str], size: Pt, bold: bool = False) -> None:
         rfonts.set(qn("w:cs"), HEADING_FONT[1])
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def text_run(paragraph, text: str):
+    """A run of `text` with the characters XML 1.0 cannot hold (control characters) left out."""
+    return paragraph.add_run(_NOT_XML.sub("", str(text)))
+
+
 def yuan(amount: Optional[Decimal]) -> str:
     return "" if amount is None else f"{Decimal(amount):,.2f}元"
 
@@ -83,15 +92,15 @@ class Form:
     def heading(self, committee: str, title: str, number: Optional[str]) -> None:
         p = self.doc.add_paragraph()
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        style_run(p.add_run(committee), HEADING_FONT, SUBTITLE_SIZE)
+        style_run(text_run(p, committee), HEADING_FONT, SUBTITLE_SIZE)
         p = self.doc.add_paragraph()
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
         self.title_paragraph = p
-        style_run(p.add_run(title), TITLE_FONT, TITLE_SIZE)
+        style_run(text_run(p, title), TITLE_FONT, TITLE_SIZE)
         if number:
             p = self.doc.add_paragraph()
             p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-            style_run(p.add_run(number), BODY_FONT, BODY_SIZE)
+            style_run(text_run(p, number), BODY_FONT, BODY_SIZE)
 
     def para(self, text: str = "", bold: bool = False, indent: bool = False, align: str = "left"):
         p = self.doc.add_paragraph()
@@ -102,17 +111,17 @@ class Form:
         for i, line in enumerate(text.split("\n")):
             if i:
                 p.add_run().add_break()
-            style_run(p.add_run(line), BODY_FONT, BODY_SIZE, bold)
+            style_run(text_run(p, line), BODY_FONT, BODY_SIZE, bold)
         return p
 
     def labelled(self, label: str, text: str) -> None:
         """`label：text` with the label in 黑体."""
         p = self.doc.add_paragraph()
-        style_run(p.add_run(label + "："), HEADING_FONT, BODY_SIZE)
+        style_run(text_run(p, label + "："), HEADING_FONT, BODY_SIZE)
         for i, line in enumerate((text or "").split("\n")):
             if i:
                 p.add_run().add_break()
-            style_run(p.add_run(line), BODY_FONT, BODY_SIZE)
+            style_run(text_run(p, line), BODY_FONT, BODY_SIZE)
 
     def grid(self, rows: Iterable[Iterable[str]], widths: Optional[list[int]] = None) -> None:
         """A bordered table of label/value cells, the way the paper forms lay out particulars."""
@@ -132,7 +141,7 @@ class Form:
                 for i, line in enumerate(str(value).split("\n")):
                     if i:
                         paragraph.add_run().add_break()
-                    style_run(paragraph.add_run(line), BODY_FONT, BODY_SIZE)
+                    style_run(text_run(paragraph, line), BODY_FONT, BODY_SIZE)
                 if widths:
                     cell.width = Mm(widths[min(c, len(widths) - 1)])
         self.doc.add_paragraph()
@@ -194,7 +203,7 @@ def add_field(paragraph, instruction: str, placeholder: str = "1") -> None:
     instr.text = f" {instruction} "
     run._element.append(instr)
     char("separate")
-    style_run(paragraph.add_run(placeholder), BODY_FONT, BODY_SIZE)
+    style_run(text_run(paragraph, placeholder), BODY_FONT, BODY_SIZE)
     char("end")
 
 
