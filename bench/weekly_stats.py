@@ -10,7 +10,7 @@ years with their events, deadlines, agreements and prevention records as the ser
 written them — runs ANALYZE, and then times, in the same run:
 
 - statistics.compute(city, last full week): every figure of DESIGN.md (one GROUP BY over the
-  events of the week, one over the registrations, one over the prevention records, and the
+  events of the week, one over the registrations, one over the prevention records' events, and the
   reconstruction of the deadlines open and past due at the end of the week);
 - the baseline: the single plain `SELECT trigger, count(*) FROM event WHERE occurred_at in the
   week GROUP BY trigger`;
@@ -94,9 +94,10 @@ class Loader:
         self.ids[table] += 1
         return self.ids[table]
 
-    def event(self, did, trigger, frm, to, committee, at, amount=None, due=None, result=None, payload="{}"):
+    def event(self, did, trigger, frm, to, committee, at, amount=None, due=None, result=None, payload="{}",
+              people=None):
         self.rows["event"].append((self._next("event"), did, trigger, frm, to, committee["id"], committee["org"]["id"],
-                                   at, at, amount, due, result, payload))
+                                   at, at, amount, due, result, people, payload))
 
     def deadline(self, did, kind, due) -> list:
         row = [self._next("deadline"), did, kind, due, "open", None, None, due]
@@ -209,10 +210,12 @@ class Loader:
                             state, outcome, closed_at = "closed", "agreement", t
                 if confirmation[4] == "open" and confirmation[3] < now:
                     self.close(confirmation, "cancelled", confirmation[3])  # the window lapsed
-        if rng.random() < 0.02:
-            self.rows["prevention_record"].append((self._next("prevention_record"), did, rng.choice(PREVENTIONS),
-                                                   rng.randint(1, 30), committee["org"]["id"],
-                                                   min(received + 2 * DAY, now)))
+        if rng.random() < 0.02:  # the record and its `record_prevention` event (what the figures count)
+            kind, people, when = rng.choice(PREVENTIONS), rng.randint(1, 30), min(received + 2 * DAY, now)
+            self.rows["prevention_record"].append((self._next("prevention_record"), did, kind, people,
+                                                   committee["org"]["id"], when, when))
+            self.event(did, "record_prevention", state, state, committee, when, result=kind, people=people,
+                       payload=json.dumps({"kind": kind, "people": people}))
         last = t if t < now else received
         self.rows["dispute"].append((
             did, f"（{year}）{committee['code']}调字第{did:07d}号", year, seq, "standard", committee["id"],
@@ -226,10 +229,10 @@ class Loader:
                    "concluded_at, closed_at, last_event_at, extensions_used, version, created_by_id, created_at, "
                    "updated_at",
         "event": "id, dispute_id, trigger, from_state, to_state, committee_id, org_id, occurred_at, recorded_at, "
-                 "amount, due_at, result, payload",
+                 "amount, due_at, result, people, payload",
         "deadline": "id, dispute_id, kind, due_at, status, met_at, cancelled_at, created_at",
         "agreement": "id, dispute_id, form, terms, amount, performance_due, agreed_at, confirmation",
-        "prevention_record": "id, dispute_id, kind, people, org_id, recorded_at",
+        "prevention_record": "id, dispute_id, kind, people, org_id, occurred_at, recorded_at",
     }
 
     def flush(self) -> None:

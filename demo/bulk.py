@@ -45,7 +45,10 @@ from mediation.models import (
     Notification,
     Party,
     PreventionRecord,
+    crypto,
 )
+from mediation.models.base import Encrypted
+from mediation.models.dispute import normalised_for_index
 from mediation.notifications.notify import channels_for
 
 # The columns each table's rows carry, in order; "id" is given when the batch is written.
@@ -54,7 +57,8 @@ COLUMNS: dict[Table, tuple[str, ...]] = {
                         "dispute_type", "source", "summary", "amount", "risk_level", "state", "outcome",
                         "received_at", "accepted_at", "mediation_started_at", "concluded_at", "closed_at",
                         "last_event_at", "extensions_used", "version", "created_by_id", "created_at", "updated_at"),
-    Party.__table__: ("id", "dispute_id", "role", "kind", "name", "id_number", "phone", "address"),
+    Party.__table__: ("id", "dispute_id", "role", "kind", "name", "id_number", "phone", "id_number_index",
+                      "phone_index", "address"),
     Assignment.__table__: ("id", "dispute_id", "mediator_id", "lead", "assigned_at", "ended_at"),
     MediationSession.__table__: ("id", "dispute_id", "held_at", "mode", "location", "notes", "recorded_by_id",
                                  "recorded_at"),
@@ -62,10 +66,11 @@ COLUMNS: dict[Table, tuple[str, ...]] = {
                           "confirmation", "confirmation_court", "confirmation_requested_at",
                           "confirmation_decided_at"),
     FollowUp.__table__: ("id", "dispute_id", "performance", "method", "notes", "visited_at", "recorded_by_id"),
-    PreventionRecord.__table__: ("id", "dispute_id", "kind", "people", "org_id", "recorded_at", "recorded_by_id"),
+    PreventionRecord.__table__: ("id", "dispute_id", "kind", "people", "org_id", "occurred_at", "recorded_at",
+                                 "recorded_by_id"),
     Deadline.__table__: ("id", "dispute_id", "kind", "due_at", "status", "met_at", "cancelled_at", "created_at"),
     Event.__table__: ("id", "dispute_id", "trigger", "from_state", "to_state", "actor_id", "committee_id", "org_id",
-                      "occurred_at", "recorded_at", "amount", "due_at", "result", "payload"),
+                      "occurred_at", "recorded_at", "amount", "due_at", "result", "people", "backdated", "payload"),
     Notification.__table__: ("id", "recipient_id", "address", "kind", "channel", "dispute_id", "deadline_id",
                              "dedupe_key", "status", "attempts", "payload", "created_at", "sent_at"),
 }
@@ -226,7 +231,8 @@ def case_rows(case: CaseFile, dispute_id: int, number: str, seq: int, rows: dict
         case.source, case.summary, case.amount, case.risk_level, case.state, case.outcome, case.received_at,
         case.accepted_at, case.mediation_started_at, case.concluded_at, case.closed_at, case.last_event_at,
         case.extensions_used, case.version, case.created_by_id, case.steps[0].at, case.last_event_at))
-    rows[Party.__table__].extend((d, p.role, p.kind, p.name, p.id_number, p.phone, p.address) for p in case.parties)
+    rows[Party.__table__].extend((d, p.role, p.kind, p.name, *sealed_personal_data(p.id_number, p.phone), p.address)
+                                 for p in case.parties)
     rows[Assignment.__table__].extend((d, a.mediator_id, a.lead, a.assigned_at, a.ended_at)
                                       for a in case.assignments)
     rows[MediationSession.__table__].extend((d, s.held_at, s.mode, s.location, s.notes, s.recorded_by_id,
@@ -236,16 +242,30 @@ def case_rows(case: CaseFile, dispute_id: int, number: str, seq: int, rows: dict
         g.confirmation_requested_at, g.confirmation_decided_at) for g in case.agreements)
     rows[FollowUp.__table__].extend((d, f.performance, f.method, f.notes, f.visited_at, f.recorded_by_id)
                                     for f in case.follow_ups)
-    rows[PreventionRecord.__table__].extend((d, r.kind, r.people, r.org_id, r.recorded_at, r.recorded_by_id)
-                                            for r in case.preventions)
+    rows[PreventionRecord.__table__].extend((d, r.kind, r.people, r.org_id, r.occurred_at, r.recorded_at,
+                                             r.recorded_by_id) for r in case.preventions)
     rows[Deadline.__table__].extend((d, x.kind, x.due_at, x.status, x.met_at, x.cancelled_at, x.created_at)
                                     for x in case.deadlines)
     register = {"case_number": number}
     rows[Event.__table__].extend((
         d, e.trigger, e.from_state, e.to_state, e.actor_id, e.committee_id, e.org_id, e.occurred_at, e.recorded_at,
-        e.amount, e.due_at, e.result, register if e.trigger == "register" else e.payload) for e in case.events)
+        e.amount, e.due_at, e.result, e.people, e.backdated, register if e.trigger == "register" else e.payload)
+        for e in case.events)
     if case.risk_level == "red":
         rows[Notification.__table__].extend(risk_alerts(case, d, number, supervisors))
+
+
+def sealed_personal_data(id_number: Optional[str], phone: Optional[str]) -> tuple:
+    """(id_number, phone, id_number_index, phone_index) as stored: encrypted under the active data key,
+    indexed as intake indexes them (the Encrypted columns' own binding is skipped for these rows)."""
+    ring = crypto.current()
+    out = []
+    for kind, value in (("id_number", id_number), ("phone", phone)):
+        out.append(None if value is None else ring.encrypt(value, f"party.{kind}"))
+    for kind, value in (("id_number", id_number), ("phone", phone)):
+        normal = normalised_for_index(kind, value)
+        out.append(None if normal is None else ring.blind_index(normal, kind))
+    return tuple(out)
 
 
 def risk_alerts(case: CaseFile, dispute_id: int, number: str, supervisors: dict[int, list]) -> list[tuple]:
@@ -283,7 +303,9 @@ def _converter(column, dialect) -> Optional[Callable[[Any], Any]]:
     """How a value becomes what the driver takes for this column (None: as it is)."""
     kind = column.type
     steps = []
-    if isinstance(kind, TypeDecorator):
+    if isinstance(kind, Encrypted):  # sealed already (sealed_personal_data)
+        kind = kind.impl_instance
+    elif isinstance(kind, TypeDecorator):
         steps.append(lambda v, k=kind: k.process_bind_param(v, dialect))
         kind = kind.impl_instance
     bind = kind.bind_processor(dialect)

@@ -53,6 +53,8 @@ class PlannedEvent:
     amount: Optional[Decimal] = None
     due_at: Optional[datetime] = None
     result: Optional[str] = None
+    people: Optional[int] = None
+    backdated: bool = False
 
 
 @dataclass(slots=True)
@@ -120,6 +122,7 @@ class PlannedPrevention:
     kind: str
     people: int
     org_id: int
+    occurred_at: datetime
     recorded_at: datetime
     recorded_by_id: Optional[int]
 
@@ -242,24 +245,40 @@ class CaseFile:
         self.events.append(effects.take_step(self, self.lookup, trigger, clean, when, actor, make_event))
         self.steps.append(Step("fire", actor, when, trigger, raw))
 
+    def _record(self, trigger: str, actor: Optional[Any], at: datetime, payload: dict[str, Any],
+                **facts: Any) -> None:
+        """A record in the trail, as `trail.add_record` writes it (entered when it happened, so never
+        back-dated; the handling committee is the current one: nothing is dated after it yet)."""
+        self.events.append(PlannedEvent(trigger, self.state, self.state, actor.id if actor else None,
+                                        self.committee_id, self.committee.org_id, at, at, payload, **facts))
+        self.version += 1
+        self.last_event_at = max(self.last_event_at, at)
+
     def record_session(self, actor: Optional[Any], held_at: datetime, mode: str, location: str, notes: str) -> None:
-        """调解记录, as `record_session(…, at=held_at)` stores it: only while in mediation."""
+        """调解记录, as `record_session(…, at=held_at)` stores it: only while in mediation, with its
+        `record_session` record dated when it was held."""
         if self.state != "in_mediation":
             raise InvalidTransition("sessions can only be recorded while in mediation", state=self.state)
         if mode not in SESSION_MODES:
             raise ValidationError({"mode": ["unknown"]})
         self.sessions.append(PlannedSession(held_at, mode, location, notes, actor.id if actor else None, held_at))
-        self.version += 1
+        self._record("record_session", actor, held_at, {"mode": mode})
         self.steps.append(Step("session", actor, held_at,
                                data={"held_at": held_at, "mode": mode, "location": location, "notes": notes}))
 
     def record_prevention(self, actor: Optional[Any], at: datetime, kind: str, people: int) -> None:
-        """防止民转刑 …, as `record_prevention(…, at=at)` stores it (the handling org at that moment)."""
-        if kind not in PREVENTION_KINDS or people < 1:
-            raise ValidationError({"kind": ["unknown"]})
-        self.preventions.append(PlannedPrevention(kind, people, self.committee.org_id, at,
+        """防止民转刑 …, as `record_prevention(…, at=at)` stores it (the handling org at that moment),
+        with the `record_prevention` record the figures count: from the acceptance up to the conclusion,
+        at most the policy's `max_prevention_people`."""
+        if self.accepted_at is None or (self.concluded_at is not None and at > self.concluded_at):
+            raise InvalidTransition("prevention records are kept from the acceptance up to the conclusion",
+                                    state=self.state)
+        if kind not in PREVENTION_KINDS or not 1 <= people <= self.lookup.policy_of(self.committee)[
+                "max_prevention_people"]:
+            raise ValidationError({"people": ["out of bounds"]})
+        self.preventions.append(PlannedPrevention(kind, people, self.committee.org_id, at, at,
                                                   actor.id if actor else None))
-        self.version += 1
+        self._record("record_prevention", actor, at, {"kind": kind, "people": people}, result=kind, people=people)
         self.steps.append(Step("prevention", actor, at, data={"kind": kind, "people": people}))
 
 

@@ -10,13 +10,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     from mediation import config
 
     config.load(app, test_config)
+    from mediation.infra.json_provider import SafeJSONProvider
+
+    app.json = SafeJSONProvider(app)
 
     from mediation import commands, health
     from mediation.extensions import babel, csrf, limiter, login_manager, mail, migrate
-    from mediation.infra import database, logs
+    from mediation.infra import database, keys, logs
     from mediation.infra.celery_app import celery_init_app
 
     logs.init_app(app)
+    keys.init_app(app)
     database.init_app(app)
     from mediation.extensions import db
 

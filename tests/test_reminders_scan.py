@@ -24,12 +24,16 @@ def _username(user_id: int) -> str:
     return db.session.get(User, user_id).username
 
 
-def test_due_soon_at_each_threshold_to_the_committee_before_assignment(world):
+def test_no_reminder_at_creation_a_threshold_as_long_as_the_term_is_skipped(world):
+    """A 3-day acceptance deadline: "3 days left" would fire the moment it opens, so only the
+    1-day threshold reminds (to the committee, before assignment)."""
     d = registered(world)
     due = open_deadline(d, "acceptance").due_at
     assert due == T0 + 3 * DAY
 
-    first = reminders.scan(due - 3 * DAY + timedelta(hours=1))  # 2 days 23 hours left: the 3-day threshold
+    assert reminders.scan(T0 + timedelta(minutes=1)).total == 0  # at creation: nothing
+    assert reminders.scan(due - 3 * DAY + timedelta(hours=1)).total == 0  # the 3-day threshold is skipped
+    first = reminders.scan(due - DAY + timedelta(minutes=5))  # the 1-day threshold
     assert first.created == {"due_soon": 4, "overdue": 0, "supervisor_overdue": 0}
     assert first.emails_created == 2
     found = rows(dispute_id=d.id)
@@ -37,16 +41,32 @@ def test_due_soon_at_each_threshold_to_the_committee_before_assignment(world):
                                     ("due_soon", world.m1.username, "email"): 1,
                                     ("due_soon", world.m1b.username, "in_app"): 1,
                                     ("due_soon", world.m1b.username, "email"): 1})
-    assert {n.payload["threshold_days"] for n in found} == {3}
+    assert {n.payload["threshold_days"] for n in found} == {1}
     assert all(n.status == "sent" and n.sent_at is not None for n in found if n.channel == "in_app")
     assert all(n.status == "pending" and n.sent_at is None and n.address for n in found if n.channel == "email")
-
-    assert reminders.scan(due - 2 * DAY).total == 0  # same threshold, nothing new
-    second = reminders.scan(due - DAY + timedelta(minutes=5))  # the 1-day threshold
-    assert second.created["due_soon"] == 4
-    assert {n.payload["threshold_days"] for n in rows(dispute_id=d.id)} == {3, 1}
     assert reminders.scan(due - timedelta(hours=1)).total == 0
-    assert len(rows(dispute_id=d.id)) == 8
+    assert len(rows(dispute_id=d.id)) == 4
+
+
+def test_due_soon_at_each_threshold_shorter_than_the_term(world):
+    """The 30-day mediation deadline hears of both thresholds, each once."""
+    d = in_mediation(world)
+    due = open_deadline(d, "mediation").due_at
+    first = reminders.scan(due - 3 * DAY + timedelta(hours=1))
+    assert first.created["due_soon"] == 2  # m1, in-app and email
+    assert reminders.scan(due - 2 * DAY).total == 0  # same threshold, nothing new
+    assert reminders.scan(due - DAY + timedelta(minutes=5)).created["due_soon"] == 2
+    assert {n.payload["threshold_days"] for n in rows(dispute_id=d.id)} == {3, 1}
+    assert len(rows(dispute_id=d.id)) == 4
+
+
+def test_a_longer_acceptance_term_gets_its_three_day_reminder(world):
+    policy.set_policy(world.v1, {"acceptance_days": 5})
+    d = registered(world)
+    due = open_deadline(d, "acceptance").due_at
+    assert due == T0 + 5 * DAY
+    assert reminders.scan(due - 3 * DAY + timedelta(hours=1)).created["due_soon"] == 4
+    assert {n.payload["threshold_days"] for n in rows(dispute_id=d.id)} == {3}
 
 
 def test_a_late_scan_sends_only_the_nearest_threshold(world):
@@ -90,12 +110,15 @@ def test_overdue_then_supervisors_of_the_handling_org_and_its_ancestors(world):
 
 
 def test_policy_of_the_nearest_org_decides_thresholds_and_escalation(world):
-    policy.set_policy(world.t1, {"remind_before_days": [5], "supervisor_after_days": 3})
+    # a 5-day reminder needs a longer term than 5 days (else it is skipped): t1 gives 7 days from
+    # receipt of a case in the township; v1 and v2 inherit both
+    policy.set_policy(world.t1, {"remind_before_days": [5], "supervisor_after_days": 3, "acceptance_days": 7})
     policy.set_policy(world.v1, {"supervisor_after_days": 2})  # v1 inherits t1's reminders, sets its own delay
-    in_v1 = registered(world, world.cv1)
-    in_v2 = registered(world, world.cv2)
+    in_v1 = registered(world, world.cv1, at=T0 - 4 * DAY)
+    in_v2 = registered(world, world.cv2, at=T0 - 4 * DAY)
     in_v3 = registered(world, world.cv3)  # t2: the defaults
     due = T0 + 3 * DAY
+    assert open_deadline(in_v1, "acceptance").due_at == due == open_deadline(in_v3, "acceptance").due_at
 
     ours = {in_v1.id, in_v2.id, in_v3.id}
 

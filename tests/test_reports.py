@@ -90,8 +90,8 @@ def test_concurrent_first_requests_store_one_snapshot_and_both_get_it(app, db, m
     both_computing = threading.Barrier(2, timeout=20)
     compute = weekly.compute_metrics
 
-    def slow_compute(*args):
-        result = compute(*args)
+    def slow_compute(*args, **kwargs):
+        result = compute(*args, **kwargs)
         both_computing.wait()  # both requests have found no snapshot and computed one
         return result
 
@@ -304,3 +304,26 @@ def test_the_monday_job_sends_the_previous_week_to_every_org_with_subscribers(wo
     assert f"weekly:{world.t1.code}:{WEEK}:{world.s_t1.email.lower()}" in keys
     again = send_weekly_reports(now=MONDAY_AFTER.astimezone(UTC).isoformat())
     assert all(n == 0 for code, n in again.items() if code in mine)
+
+
+def test_the_chart_by_type_shows_every_type_present(monkeypatch):
+    """The table lists every type received this week or the last; the chart never cuts it to ten."""
+    from mediation.models.enums import DISPUTE_TYPES
+    from mediation.reports import charts, weekly_email
+
+    keys = sorted(DISPUTE_TYPES)
+    assert len(keys) > 10
+    types = [{"key": k, "label": k, "value": i + 1, "previous": 0} for i, k in enumerate(keys)]
+    seen = {}
+
+    def capture(title, labels, series, font):
+        seen["labels"], seen["series"] = list(labels), series
+        return b"\x89PNG"
+
+    monkeypatch.setattr(charts, "horizontal_bars", capture)
+    monkeypatch.setattr(charts, "cjk_font", lambda: None)
+    ctx = {"locale": "en", "types": types, "week": "2026-W45", "previous_week": "2026-W44",
+           "levels": [], "t": weekly_email.LABELS["en"]}
+    images = weekly_email.chart_images(ctx)
+    assert len(images) == 1 and len(seen["labels"]) == len(keys)
+    assert sum(seen["series"][0][1]) == sum(r["value"] for r in types)

@@ -60,7 +60,8 @@ def office_work(app, committee: str, mediator: str, shared: list[int], worker: i
                     d = triggers.fire_trigger(d.id, trigger, version=d.version, actor=actor,
                                                  occurred_at=when.isoformat(), at=NOW,
                                                  payload={**factories.DEFAULT_PAYLOADS.get(trigger, {}),
-                                                          "mediators": [mediator], "reason": "r"})
+                                                          "mediators": [mediator], "reason": "r",
+                                                          "backdate_reason": factories.PAPER_RECORD})
                     result["applied"] += 1
                 for dispute_id in shared:  # everyone tries the next step on the shared disputes
                     current = cases.load_dispute(dispute_id, actor)
@@ -72,7 +73,8 @@ def office_work(app, committee: str, mediator: str, shared: list[int], worker: i
                         triggers.fire_trigger(dispute_id, trigger, version=version, actor=actor, at=NOW,
                                                  occurred_at=(RECEIVED + timedelta(days=1)).isoformat(),
                                                  payload={**factories.DEFAULT_PAYLOADS.get(trigger, {}),
-                                                          "mediators": [mediator], "reason": "r"})
+                                                          "mediators": [mediator], "reason": "r",
+                                                          "backdate_reason": factories.PAPER_RECORD})
                         result["applied"] += 1
                     except DomainError as exc:
                         result["refused"][exc.code] = result["refused"].get(exc.code, 0) + 1

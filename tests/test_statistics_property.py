@@ -1,10 +1,13 @@
 """Every Fengqiao figure against a plain, independent recomputation in Python.
 
 Hypothesis builds random histories through the service layer (registration, triggers with
-back-dated occurred_at over several weeks, escalations between levels, preventions); the
-reference below replays each dispute's events itself — handling committee from the escalation
-payloads, mediation deadlines from the policy (30 calendar days) and the extensions' days — and
-never reads the facts the SQL aggregates use (event.org_id, event.due_at, event.amount …).
+back-dated occurred_at over several weeks, escalations between levels, and the records of issue
+15: sessions, prevention records and their withdrawals, edits, reveals); the reference below
+replays each dispute's events itself — handling committee from the escalation payloads, mediation
+deadlines from the policy (30 calendar days) and the extensions' days — and never reads the facts
+the SQL aggregates use (event.org_id, event.due_at, event.amount, event.people …). `prevented` is
+recomputed from the prevention rows (not withdrawn), each of which must have its event behind it:
+no figure counts anything the trail does not show, and access records count nowhere.
 """
 from __future__ import annotations
 
@@ -18,8 +21,9 @@ from sqlalchemy import select
 
 from mediation.common.clock import LOCAL, local_midnight, period_bounds
 from mediation.common.errors import DomainError
-from mediation.disputes import cases, triggers
+from mediation.disputes import cases, trail, triggers
 from mediation.extensions import db
+from mediation.infra.database import unit_of_work
 from mediation.models import Committee, Deadline, Dispute, Event, OrgUnit, PreventionRecord, User
 from mediation.models.enums import DISPUTE_TYPES, PREVENTION_KINDS, SOURCES
 from mediation.orgs import users
@@ -29,16 +33,21 @@ from tests.factories import PASSWORD, make_world, uniq
 MEDIATION_DAYS = timedelta(days=30)  # the default policy, calendar days
 COMMITTEES = ("cv1", "cv2", "cv3", "ct1", "cco", "cmed")
 SCOPES = ("city", "county", "t1", "t2", "v1", "v2", "v3")
+# records anywhere (a refused one changes nothing); preventions and their withdrawals weighted up so
+# that a withdrawal inside a counted period happens within the examples
+RECORDS = ("prevention", "prevention", "retract", "retract", "edit", "reveal")
 OPTIONS = {
-    "registered": ("accept", "accept", "reject", "withdraw", "prevention", "stop"),
-    "accepted": ("assign", "assign", "escalate", "withdraw", "stop"),
-    "assigned": ("start_mediation", "start_mediation", "escalate", "withdraw", "stop"),
+    "registered": ("accept", "accept", "reject", "withdraw", *RECORDS, "stop"),
+    "accepted": ("assign", "assign", "escalate", "withdraw", *RECORDS, "stop"),
+    "assigned": ("start_mediation", "start_mediation", "escalate", "withdraw", *RECORDS, "stop"),
     "in_mediation": ("reach_agreement", "reach_agreement", "fail", "withdraw", "extend", "escalate", "prevention",
-                     "stop"),
-    "agreed": ("start_follow_up", "start_follow_up", "request_confirmation", "record_confirmation", "stop"),
+                     "session", *RECORDS, "stop"),
+    "agreed": ("start_follow_up", "start_follow_up", "request_confirmation", "record_confirmation", *RECORDS,
+               "stop"),
     "follow_up": ("record_follow_up", "record_follow_up", "close", "close", "reopen", "request_confirmation",
-                  "record_confirmation", "prevention", "stop"),
+                  "record_confirmation", *RECORDS, "stop"),
 }
+PAPER = "补录纸质卷宗"
 
 
 # -- building histories through the services ---------------------------------------------------
@@ -96,9 +105,11 @@ def build_history(data, world, base: datetime, limit: datetime, now: datetime) -
             trigger = data.draw(st.sampled_from(OPTIONS[dispute.state]))
             if trigger == "stop":
                 break
-            if trigger == "prevention":
-                cases.record_prevention(dispute.id, {"kind": data.draw(st.sampled_from(sorted(PREVENTION_KINDS))),
-                                                        "people": data.draw(st.integers(1, 50))}, at=when)
+            if trigger in (*RECORDS, "session"):
+                try:
+                    _record(data, dispute, trigger, when, now)
+                except DomainError:  # refused (e.g. a prevention after the conclusion): nothing changed
+                    pass
                 dispute = db.session.get(Dispute, dispute.id)
                 continue
             payload = _payload(data, dispute, trigger, world, when)
@@ -106,16 +117,39 @@ def build_history(data, world, base: datetime, limit: datetime, now: datetime) -
                 continue
             try:
                 dispute = triggers.fire_trigger(dispute.id, trigger, version=dispute.version, occurred_at=when,
-                                                   payload=payload, at=now)
+                                                   payload={**payload, "backdate_reason": PAPER}, at=now)
             except DomainError:  # a guard said no (e.g. a second extension): nothing changed
                 dispute = db.session.get(Dispute, dispute.id)
+
+
+def _record(data, dispute: Dispute, what: str, when: datetime, now: datetime) -> None:
+    """One record through the services: dated `when` and entered now (edits: entered when dated;
+    reveals: at now, after everything, and constraining nothing)."""
+    if what == "prevention":
+        people = data.draw(st.sampled_from([1, 3, 50, 51, 100000]))  # beyond 50 (the policy's bound): refused
+        cases.record_prevention(dispute.id, {"kind": data.draw(st.sampled_from(sorted(PREVENTION_KINDS))),
+                                             "people": people, "occurred_at": when, "backdate_reason": PAPER},
+                                at=now)
+    elif what == "retract":
+        kept = [p for p in dispute.preventions if p.withdrawn_at is None]
+        if kept:
+            cases.withdraw_prevention(dispute.id, data.draw(st.sampled_from(kept)).id, {"reason": "录错"}, at=now)
+    elif what == "session":
+        cases.record_session(dispute.id, {"mode": "phone", "held_at": when, "backdate_reason": PAPER}, at=now)
+    elif what == "edit":
+        cases.update_dispute(dispute.id, {"version": dispute.version, "summary": f"摘要{data.draw(st.integers(0, 9))}",
+                                          "amount": str(data.draw(st.integers(0, 999)))}, at=when)
+    else:
+        with unit_of_work() as session:
+            trail.record_access(session, db.session.get(Dispute, dispute.id), None, "reveal", now, party_id=0)
 
 
 # -- the independent reference --------------------------------------------------------------------
 class Reference:
     """Replays each dispute of the world in Python."""
 
-    def __init__(self, world) -> None:
+    def __init__(self, world, now: datetime) -> None:
+        self.now = now  # a period that ends in the future is computed as of now
         org_ids = [o.id for o in world.orgs.values()]
         self.orgs = {o.id: o for o in db.session.scalars(select(OrgUnit).where(OrgUnit.id.in_(org_ids)))}
         self.committees = {c.id: c for c in db.session.scalars(select(Committee).where(Committee.org_id.in_(org_ids)))}
@@ -132,6 +166,28 @@ class Reference:
             self.deadlines[d.dispute_id].append(d)
         self.preventions = list(db.session.scalars(select(PreventionRecord)
                                                    .where(PreventionRecord.dispute_id.in_(ids))))
+        self.check_every_prevention_has_its_event()
+
+    def check_every_prevention_has_its_event(self) -> None:
+        """The trail stands behind each prevention row: its record (kind, people, dated as it is), and
+        for a withdrawn one the correction; no other prevention event exists."""
+        wanted = []
+        for p in self.preventions:
+            wanted.append(("record_prevention", p.dispute_id, p.kind, p.people, p.occurred_at))
+            if p.withdrawn_at is not None:
+                wanted.append(("withdraw_prevention", p.dispute_id, p.kind, -p.people, p.occurred_at))
+        found = [(e.trigger, e.dispute_id, e.result, e.people, e.occurred_at) for evs in self.events.values()
+                 for e in evs if e.trigger in ("record_prevention", "withdraw_prevention")]
+        assert sorted(found, key=repr) == sorted(wanted, key=repr)
+
+    def committee_at(self, dispute_id: int, moment: datetime) -> Committee:
+        """The handling committee at `moment`: the register event's, moved by the escalations up to it."""
+        events = self.events[dispute_id]
+        committee = self.committees[events[0].committee_id]
+        for e in events:
+            if e.trigger == "escalate" and e.occurred_at <= moment:
+                committee = self.by_code[e.payload["to_committee"]]
+        return committee
 
     def figures(self, scope: OrgUnit, lo: datetime, hi: datetime) -> dict:
         def inside(org_id: int) -> bool:
@@ -175,7 +231,8 @@ class Reference:
                     performance = e.payload["performance"]
         prevented = {k: {"cases": set(), "people": 0} for k in PREVENTION_KINDS}
         for p in self.preventions:
-            if lo <= p.recorded_at < hi and inside(p.org_id):
+            if p.withdrawn_at is None and lo <= p.occurred_at < hi and inside(self.committee_at(p.dispute_id,
+                                                                                                p.occurred_at).org_id):
                 prevented[p.kind]["cases"].add(p.dispute_id)
                 prevented[p.kind]["people"] += p.people
 
@@ -189,7 +246,7 @@ class Reference:
             "on_time_rate": ratio(n["on_time"], n["concluded"]), "amount_total": f"{cents:.2f}",
             "local_resolution_rate": ratio(n["local"], n["concluded"]), "escalated": n["escalate"],
             "confirmations": n["confirmed"], "performance_rate": ratio(n["full"], n["close"]),
-            "overdue_open": self.overdue(scope, hi),
+            "overdue_open": self.overdue(scope, min(hi, self.now)),
             "by_type": {k: by_type[k] for k in DISPUTE_TYPES}, "by_source": {k: by_source[k] for k in SOURCES},
             "prevented": {k: {"cases": len(v["cases"]), "people": v["people"]} for k, v in prevented.items()},
         }
@@ -258,12 +315,12 @@ def test_every_figure_matches_a_plain_recomputation(db, data):
     today = now.astimezone(LOCAL).date()
     base = local_midnight(today - timedelta(days=35))
     build_history(data, world, base, now - timedelta(hours=1), now)
-    reference = Reference(world)
+    reference = Reference(world, now)
     periods = _weeks(today - timedelta(days=35), today) + [(today - timedelta(days=35), today),
                                                           (today - timedelta(days=17), today - timedelta(days=15))]
     for key in SCOPES:
         scope = world.orgs[key]
         for first, last in periods:
-            got = statistics.compute(scope, first, last)
+            got = statistics.compute(scope, first, last, at=now)
             lo, hi = period_bounds(first, last)
             _same(got, reference.figures(scope, lo, hi), f"{key} {first}..{last}")

@@ -374,7 +374,7 @@ class _Story:
 
     def prevention(self, when: datetime) -> None:
         kind = self.fate.prevention
-        people = {"civil_to_criminal": (2, 6), "group_petition": (5, 60), "suicide": (1, 1),
+        people = {"civil_to_criminal": (2, 6), "group_petition": (5, 40), "suicide": (1, 1),
                   "group_fight": (8, 40)}[kind]
         self.case.record_prevention(self.lead, when, kind, self.rng.randint(*people))
         self.t = when

@@ -52,10 +52,22 @@ def init_app(app: Flask) -> None:
     api = Api(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer",
                                                        "description": "a token from POST /api/v1/auth/token"})
-    from mediation.api import auth, committees, deadlines, disputes, documents, notifications, orgs, reports, users
+    from mediation.api import (
+        auth,
+        committees,
+        deadlines,
+        disputes,
+        documents,
+        events,
+        notifications,
+        orgs,
+        parties,
+        reports,
+        users,
+    )
 
-    for blp in (auth.blp, orgs.blp, committees.blp, users.blp, disputes.blp, documents.blp, documents.files_blp,
-                deadlines.blp, notifications.blp, reports.stats_blp, reports.blp):
+    for blp in (auth.blp, orgs.blp, committees.blp, users.blp, disputes.blp, parties.blp, events.blp, documents.blp,
+                documents.files_blp, deadlines.blp, notifications.blp, reports.stats_blp, reports.blp):
         csrf.exempt(blp)  # bearer tokens, not cookies: no cross-site request can carry one
         api.register_blueprint(blp, url_prefix=PREFIX + blp.url_prefix)
     docs = app.blueprints["api-docs"]

@@ -1,7 +1,6 @@
 """The API's flask-smorest Blueprint: bodies must be JSON objects, errors documented by status."""
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
@@ -12,6 +11,7 @@ from werkzeug.exceptions import BadRequest
 
 from mediation.api.schemas import ErrorSchema
 from mediation.api.security import authenticate_request
+from mediation.infra import json_provider
 
 
 class JsonObjectParser(FlaskParser):
@@ -24,7 +24,9 @@ class JsonObjectParser(FlaskParser):
         if not raw.strip():
             raise BadRequest("the body must be a JSON object")
         try:
-            data = json.loads(raw)
+            data = json_provider.loads(raw)
+        except json_provider.TooDeep:
+            raise BadRequest("the body is nested too deeply") from None
         except (ValueError, UnicodeDecodeError):
             raise BadRequest("the body is not JSON") from None
         if not isinstance(data, dict):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import fields
 
 from mediation.api.blueprint import Blueprint
-from mediation.api.schemas import PageArgs, Schema, page_of
+from mediation.api.schemas import PageArgs, Redacted, Schema, page_of
 from mediation.api.security import current_actor
 from mediation.orgs import tree
 from mediation.orgs.schemas import CommitteeIn
@@ -14,7 +14,7 @@ blp = Blueprint("committees", __name__, url_prefix="/committees", description="M
 
 class CommitteeOut(Schema):
     code = fields.String(required=True)
-    name = fields.String(required=True)
+    name = Redacted(required=True)
     org = fields.Function(lambda c: c.org.code, required=True, metadata={"type": "string"})
     kind = fields.String(required=True)
     specialties = fields.List(fields.String(), required=True)

@@ -8,15 +8,17 @@ from mediation.api.dispute_schemas import (
     DisputeOut,
     DisputePatch,
     EventOut,
+    PartyRevealedOut,
     PreventionIn,
     PreventionOut,
+    PreventionWithdrawal,
     SessionIn,
     SessionOut,
     TransitionIn,
 )
 from mediation.api.schemas import page_of
 from mediation.api.security import current_actor
-from mediation.disputes import cases, triggers
+from mediation.disputes import cases, parties, triggers
 
 blp = Blueprint("disputes", __name__, url_prefix="/disputes", description="Disputes and their workflow")
 
@@ -80,15 +82,36 @@ def record_session(body: dict, dispute_id: int):
 @blp.route(f"/<{ID}:dispute_id>/preventions", methods=["POST"])
 @blp.arguments(PreventionIn)
 @blp.response(201, PreventionOut)
-@blp.errors(400, 401, 404, 413, 422)
+@blp.errors(400, 401, 404, 409, 413, 422)
 def record_prevention(body: dict, dispute_id: int):
-    """Records what the mediation prevented (防止民转刑, 防止自杀 …) and for how many people."""
+    """Records what the mediation prevented (防止民转刑, 防止自杀 …) and for how many people: from the
+    acceptance up to the conclusion (else 409 or 422), `people` ≤ the policy's max_prevention_people."""
     return cases.record_prevention(dispute_id, body, actor=current_actor())
+
+
+@blp.route(f"/<{ID}:dispute_id>/preventions/<{ID}:prevention_id>/withdraw", methods=["POST"])
+@blp.arguments(PreventionWithdrawal)
+@blp.response(200, PreventionOut)
+@blp.errors(400, 401, 404, 409, 413, 422)
+def withdraw_prevention(body: dict, dispute_id: int, prevention_id: int):
+    """Withdraws a mistaken prevention record: a `withdraw_prevention` record with the reason nets
+    it out of the figures (nothing is edited or deleted); a second withdrawal → 409."""
+    return cases.withdraw_prevention(dispute_id, prevention_id, body, actor=current_actor())
 
 
 @blp.route(f"/<{ID}:dispute_id>/events", methods=["GET"])
 @blp.response(200, EventOut(many=True))
 @blp.errors(401, 404)
 def list_events(dispute_id: int):
-    """The audit trail, oldest first."""
+    """The trail, oldest first: transitions, records and access records, each with its `kind`
+    (docs/events.md)."""
     return cases.list_events(dispute_id, current_actor())
+
+
+@blp.route(f"/<{ID}:dispute_id>/parties/<{ID}:party_id>/reveal", methods=["POST"])
+@blp.response(200, PartyRevealedOut)
+@blp.errors(401, 404)
+def reveal_party(dispute_id: int, party_id: int):
+    """The party with `id_number` and `phone` in full (mediators of the handling committee, supervisors
+    in scope, administrators; others: 404). Each reveal is an access record in the dispute's events."""
+    return parties.reveal_party(dispute_id, party_id, current_actor())

@@ -18,6 +18,7 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from mediation.common.errors import DomainError
+from mediation.common.personal import redact, redact_deep
 from mediation.common.validation import flatten_messages
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,9 @@ def _json_safe(value: Any) -> Any:
 def error_response(status: int, code: str, message: str, details: Mapping[str, Any] | None = None,
                    headers: Mapping[str, str] | None = None) -> Response:
     """A response in the API's error shape."""
-    body = {"error": {"code": code, "message": message, "details": _json_safe(dict(details or {}))}}
+    # an error may echo input (an unknown field's name, a bad value): personal data in it is masked
+    body = {"error": {"code": code, "message": redact(message),
+                      "details": redact_deep(_json_safe(dict(details or {})))}}
     response = jsonify(body)
     response.status_code = status
     for key, value in (headers or {}).items():

@@ -6,7 +6,7 @@ from typing import Any
 from marshmallow import fields
 
 from mediation.api.blueprint import Blueprint
-from mediation.api.schemas import PageArgs, Schema, one_of, page_of
+from mediation.api.schemas import PageArgs, Redacted, Schema, one_of, page_of
 from mediation.api.security import current_actor
 from mediation.disputes.schemas import PolicyValues
 from mediation.models.enums import ORG_LEVELS
@@ -18,7 +18,7 @@ blp = Blueprint("orgs", __name__, url_prefix="/orgs", description="The org tree 
 
 class OrgOut(Schema):
     code = fields.String(required=True)
-    name = fields.String(required=True)
+    name = Redacted(required=True)
     level = fields.String(required=True)
     parent = fields.Function(lambda org: org.parent.code if org.parent else None, required=True, allow_none=True,
                              metadata={"type": "string"})
@@ -51,6 +51,8 @@ class PolicyOut(Schema):
     remind_before_days = fields.List(fields.Integer(), required=True)
     supervisor_after_days = fields.Integer(required=True)
     day_count = fields.String(required=True)
+    max_backdate_days = fields.Integer(required=True)
+    max_prevention_people = fields.Integer(required=True)
     own = fields.Nested(PolicyValues, required=True)
     source = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True), required=True)
 

@@ -12,7 +12,7 @@ from flask import jsonify
 from marshmallow import fields, validate
 
 from mediation.api.blueprint import ID, Blueprint
-from mediation.api.schemas import Day, PageArgs, Schema, page_of
+from mediation.api.schemas import Day, PageArgs, RedactedDict, Schema, page_of
 from mediation.api.security import current_actor
 from mediation.common.clock import WEEK_RE, parse_week
 from mediation.common.validation import YEARS
@@ -48,6 +48,8 @@ class WeeklyArgs(Schema):
     org = fields.String(metadata={"description": "org code (default: the caller's org)"})
     week = fields.String(required=True, validate=[validate.Regexp(WEEK_RE, error="must look like 2026-W47"),
                                                   _iso_week], metadata={"description": "ISO week YYYY-Www"})
+    recompute = fields.Boolean(load_default=False, metadata={
+        "description": "a finished week: also compute its figures afresh (`recomputed`), late entries included"})
 
 
 class SubscriptionArgs(PageArgs):
@@ -69,12 +71,32 @@ def _rate() -> fields.Float:
                                                                                 "when there is nothing to divide"})
 
 
+class LateEntries(Schema):
+    """Conclusions of the period entered a day or more after the time they are dated."""
+
+    count = fields.Integer(required=True, metadata={"description": "conclusions entered ≥ 1 day late"})
+    flagged = fields.Integer(required=True, metadata={
+        "description": "of those, dated beyond max_backdate_days (flagged, with a backdate_reason)"})
+    max_days = fields.Integer(required=True, metadata={"description": "the longest delay, in whole days"})
+    on_time_by_date_only = fields.Integer(required=True, metadata={
+        "description": "of those, counted on time by their date although entered after the deadline"})
+
+
+class LevelCounts(Schema):
+    concluded = fields.Integer(required=True)
+    agreements = fields.Integer(required=True)
+    failed = fields.Integer(required=True)
+    withdrawn = fields.Integer(required=True)
+
+
 class StatsOut(Schema):
     """The Fengqiao figures (docs/metrics.md) for an org's subtree and a period of days."""
 
     org = fields.String(required=True)
     date_from = fields.String(required=True, data_key="from")
     date_to = fields.String(required=True, data_key="to")
+    as_of = fields.String(required=True, metadata={
+        "format": "date-time", "description": "the end of the period, or now when it ends in the future"})
     received = _count()
     accepted = _count()
     rejected = _count()
@@ -92,7 +114,10 @@ class StatsOut(Schema):
     overdue_open = _count()
     by_type = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
     by_source = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
-    prevented = fields.Dict(keys=fields.String(), values=fields.Nested(Prevented), required=True)
+    prevented = fields.Dict(keys=fields.String(), values=fields.Nested(Prevented), required=True, metadata={
+        "description": "per kind, from the record_prevention records (withdrawn ones netted out)"})
+    by_level = fields.Dict(keys=fields.String(), values=fields.Nested(LevelCounts), required=True)
+    late_entries = fields.Nested(LateEntries, required=True)
 
 
 class SnapshotOut(Schema):
@@ -103,9 +128,13 @@ class SnapshotOut(Schema):
     week = fields.String(required=True)
     date_from = fields.String(required=True, data_key="from")
     date_to = fields.String(required=True, data_key="to")
-    metrics = fields.Dict(required=True, metadata={"description": "the figures, as GET /stats gives them"})
+    metrics = RedactedDict(required=True, metadata={"description": "the figures, as GET /stats gives them"})
     generated_at = fields.String(required=True, metadata={"format": "date-time"})
     sent_at = fields.String(required=True, allow_none=True, metadata={"format": "date-time"})
+    final = fields.Boolean(required=True, metadata={"description": "stored (the week is over)"})
+    late_since_snapshot = fields.Integer(required=True, metadata={
+        "description": "transitions and records dated in the week but entered after the snapshot was stored"})
+    recomputed = fields.Dict(metadata={"description": "with recompute=true: the figures computed afresh"})
 
 
 class SubscriptionOut(Schema):
@@ -151,7 +180,8 @@ def get_stats(args: dict):
 def get_weekly(args: dict):
     """That week's snapshot (computed and stored on first request once the week is over)."""
     from mediation.reports import weekly
-    return _passed(weekly.weekly_snapshot(_org_or_own(args), args["week"], current_actor()))
+    return _passed(weekly.weekly_snapshot(_org_or_own(args), args["week"], current_actor(),
+                                          recompute=args.get("recompute", False)))
 
 
 @blp.route("/subscriptions", methods=["POST"])

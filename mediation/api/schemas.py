@@ -11,7 +11,22 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from mediation.common.personal import redact, redact_deep
 from mediation.common.validation import Day, Instant, Money, Schema, one_of  # noqa: F401  the API's vocabulary
+
+
+class Redacted(fields.String):
+    """Free text on the way out: resident IDs, mobiles and landlines in it are masked (personal.redact)."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return redact(super()._serialize(value, attr, obj, **kwargs))
+
+
+class RedactedDict(fields.Dict):
+    """A JSON object on the way out with every string inside it redacted (event payloads)."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> dict | None:
+        return redact_deep(super()._serialize(value, attr, obj, **kwargs))
 
 
 class PageArgs(Schema):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import fields
 
 from mediation.api.blueprint import Blueprint
-from mediation.api.schemas import Instant, PageArgs, Schema, one_of, page_of
+from mediation.api.schemas import Instant, PageArgs, Redacted, Schema, one_of, page_of
 from mediation.api.security import current_actor
 from mediation.models.enums import ROLES
 from mediation.orgs import users
@@ -16,7 +16,7 @@ blp = Blueprint("users", __name__, url_prefix="/users", description="Users and t
 class UserOut(Schema):
     id = fields.Integer(required=True)
     username = fields.String(required=True)
-    display_name = fields.String(required=True)
+    display_name = Redacted(required=True)
     email = fields.String(required=True, allow_none=True)
     role = fields.String(required=True)
     org = fields.Function(lambda u: u.org.code if u.org else None, required=True, allow_none=True,

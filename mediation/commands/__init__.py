@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from mediation.commands import calendar, demo, reminders, reports, users
+    from mediation.commands import calendar, demo, keys, reminders, reports, users
 
-    for module in (users, demo, reminders, reports, calendar):
+    for module in (users, demo, reminders, reports, calendar, keys):
         module.register(app)

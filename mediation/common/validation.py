@@ -13,6 +13,7 @@ API validates a request, the service validates what it is handed).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -151,7 +152,8 @@ class OneLine(Text):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         value = super()._deserialize(value, attr, data, **kwargs)
-        if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        # C0/C1 controls (CR, LF, NUL, U+0085 …) and the Unicode line and paragraph separators
+        if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value):
             raise ma.ValidationError("must be one line without control characters")
         return value
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Optional
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
@@ -12,12 +12,12 @@ from sqlalchemy.orm import selectinload
 from mediation.common import access
 from mediation.common.clock import LOCAL
 from mediation.common.clock import now as clock_now
-from mediation.common.errors import NotFound, ValidationError, VersionConflict
+from mediation.common.errors import Conflict, NotFound, ValidationError, VersionConflict
 from mediation.common.paging import paginate
 from mediation.common.validation import collect, load
-from mediation.disputes import effects
+from mediation.disputes import effects, trail
 from mediation.disputes.policy import effective_policy
-from mediation.disputes.schemas import DisputeIn, DisputePatch, PreventionIn, SessionIn
+from mediation.disputes.schemas import DisputeIn, DisputePatch, PreventionIn, PreventionWithdrawal, SessionIn
 from mediation.disputes.store import STORE
 from mediation.extensions import db
 from mediation.infra.database import unit_of_work
@@ -37,10 +37,13 @@ CLOCK_SKEW = timedelta(minutes=2)  # a client clock slightly ahead is not "the f
 
 # -- reading ---------------------------------------------------------------------------------
 def load_dispute(dispute_id: int, actor: Optional[User] = None, for_update: bool = False) -> Dispute:
-    """The dispute with its records, or NotFound (also outside `actor`'s scope)."""
+    """The dispute with its records, or NotFound (also outside `actor`'s scope).
+
+    The scope is part of the one query, so an absent id and one outside the scope cost the same
+    statements and answer alike (nothing about the other's dispute is loaded to be refused)."""
     if not isinstance(dispute_id, int) or isinstance(dispute_id, bool):
         raise NotFound("no such dispute")
-    query = select(Dispute).where(Dispute.id == dispute_id)
+    query = select(Dispute).where(Dispute.id == dispute_id, access.disputes_clause(actor))
     if for_update:
         query = query.with_for_update(of=Dispute)
     query = query.options(selectinload(Dispute.parties), selectinload(Dispute.assignments),
@@ -157,9 +160,14 @@ def _alert(dispute_id: int) -> None:
     notify.raise_risk_alert(dispute_id)
 
 
+def _plain(value: Any) -> Any:
+    return str(value) if value is not None else None
+
+
 def update_dispute(dispute_id: int, data: dict[str, Any], actor: Optional[User] = None,
                    at: Optional[datetime] = None) -> Dispute:
-    """PATCH: summary, amount, risk level, under the optimistic lock. Raising to red alerts at once."""
+    """PATCH: summary, amount, risk level, under the optimistic lock; an `update` record keeps the
+    values before and after. Raising to red alerts at once."""
     clean = load(DisputePatch(), data)
     version = clean.pop("version")
     changes: dict[str, Any] = clean
@@ -171,15 +179,12 @@ def update_dispute(dispute_id: int, data: dict[str, Any], actor: Optional[User] 
         before = {k: getattr(dispute, k) for k in changes}
         changed = {k: v for k, v in changes.items() if before[k] != v}
         if changed:
+            t = at or clock_now()
+            trail.add_record(session, dispute, actor, "update", max(t, dispute.last_event_at), t,
+                             {"before": {k: _plain(before[k]) for k in changed},
+                              "after": {k: _plain(v) for k, v in changed.items()}})
             for key, value in changed.items():
                 setattr(dispute, key, value)
-            dispute.version += 1
-            t = at or clock_now()
-            session.add(Event(dispute=dispute, trigger="update", from_state=dispute.state, to_state=dispute.state,
-                              actor=actor, committee_id=dispute.committee_id, org_id=dispute.committee.org_id,
-                              occurred_at=max(t, dispute.last_event_at), recorded_at=t,
-                              payload={k: (str(v) if v is not None else None) for k, v in changed.items()}))
-            dispute.last_event_at = max(t, dispute.last_event_at)
             if changed.get("risk_level") == "red":
                 _alert(dispute.id)
     return dispute
@@ -191,16 +196,45 @@ def ensure_may_act(actor: Optional[User], dispute: Dispute) -> None:
         raise NotFound("no such dispute")
 
 
+def committee_at(dispute: Dispute, moment: datetime) -> Committee:
+    """The committee that handled the dispute at `moment`: the committee of its first transition or
+    record dated after it (an escalation's event carries the committee it left), else the current one."""
+    committee_id = db.session.scalar(
+        select(Event.committee_id).where(Event.dispute_id == dispute.id, Event.occurred_at > moment,
+                                         trail.counted(Event.trigger))
+        .order_by(Event.occurred_at, Event.id).limit(1))
+    if committee_id is None or committee_id == dispute.committee_id:
+        return dispute.committee
+    return db.session.get(Committee, committee_id)
+
+
+def _mediation_began(dispute: Dispute) -> datetime:
+    """When the dispute last entered mediation (start_mediation or reopen)."""
+    began = db.session.scalar(select(func.max(Event.occurred_at)).where(
+        Event.dispute_id == dispute.id, Event.to_state == "in_mediation", Event.from_state != "in_mediation"))
+    return began or dispute.mediation_started_at or dispute.received_at
+
+
+def _dated(clean: dict[str, Any], field: str, now: datetime, fields: dict) -> Optional[datetime]:
+    """The time an entry is dated (default now): never in the future (a clock slightly ahead is now)."""
+    if field in fields:
+        return None
+    when = clean.get(field) or now
+    if when > now + CLOCK_SKEW:
+        fields.setdefault(field, []).append("cannot lie in the future")
+        return None
+    return min(when, now)
+
+
 def record_session(dispute_id: int, data: dict[str, Any], actor: Optional[User] = None,
                    at: Optional[datetime] = None) -> MediationSession:
-    """调解记录: only while in mediation."""
+    """调解记录: only while in mediation, held since it entered mediation and not in the future; a
+    `record_session` record dated when it was held (flagged when beyond `max_backdate_days`)."""
     from mediation.common.errors import InvalidTransition
 
     now = at or clock_now()
     clean, fields = collect(SessionIn(), data)
-    held_at = clean.get("held_at") or now
-    if held_at > now + CLOCK_SKEW:
-        fields["held_at"] = ["cannot lie in the future"]
+    held_at = _dated(clean, "held_at", now, fields)
     mode, location, notes = clean.get("mode"), clean.get("location", ""), clean.get("notes", "")
     kind = clean.get("kind") or "mediation"
     with unit_of_work() as session:
@@ -208,29 +242,93 @@ def record_session(dispute_id: int, data: dict[str, Any], actor: Optional[User] 
         ensure_may_act(actor, dispute)
         if dispute.state != "in_mediation":
             raise InvalidTransition("sessions can only be recorded while in mediation", state=dispute.state)
+        began = _mediation_began(dispute)
+        if held_at is not None and held_at < began:
+            fields["held_at"] = [f"cannot lie before the mediation began ({began.isoformat()})"]
+        reason = None
+        if held_at is not None and "held_at" not in fields and "backdate_reason" not in fields:
+            reason = trail.backdating(held_at, now, effective_policy(dispute.committee.org),
+                                      clean.get("backdate_reason"), fields)
         if fields:
             raise ValidationError(fields)
         row = MediationSession(dispute_id=dispute.id, held_at=held_at, mode=mode, kind=kind, location=location,
                                notes=notes, recorded_by_id=actor.id if actor else None, recorded_at=now)
         session.add(row)
-        dispute.version += 1
+        session.flush()
+        trail.add_record(session, dispute, actor, "record_session", held_at, now, {"mode": mode}, backdate=reason,
+                         committee=committee_at(dispute, held_at))
         session.flush()
     return row
 
 
 def record_prevention(dispute_id: int, data: dict[str, Any], actor: Optional[User] = None,
                       at: Optional[datetime] = None) -> PreventionRecord:
-    """What the mediation prevented (防止民转刑 …), counted in cases and people."""
-    clean = load(PreventionIn(), data)
-    kind, people = clean["kind"], clean["people"]
-    when = at or clock_now()
+    """What the mediation prevented (防止民转刑 …), counted in cases and people.
+
+    Kept from the acceptance up to the conclusion (docs/events.md): dated (`occurred_at`, default
+    now) not before the acceptance and, once the mediation is concluded, not after the
+    conclusion; `people` at most the policy's `max_prevention_people`. A `record_prevention`
+    record (result = kind, people) is what the figures count.
+    """
+    from mediation.common.errors import InvalidTransition
+
+    now = at or clock_now()
+    clean, fields = collect(PreventionIn(), data)
+    kind, people = clean.get("kind"), clean.get("people")
+    when = _dated(clean, "occurred_at", now, fields)
     with unit_of_work() as session:
         dispute = load_dispute(dispute_id, actor, for_update=True)
         ensure_may_act(actor, dispute)
-        row = PreventionRecord(dispute_id=dispute.id, kind=kind, people=people, org_id=dispute.committee.org_id,
-                               recorded_at=when, recorded_by_id=actor.id if actor else None)
+        if dispute.accepted_at is None:
+            raise InvalidTransition("prevention records are kept from the acceptance up to the conclusion; "
+                                    "this dispute was never accepted", state=dispute.state)
+        policy = effective_policy(dispute.committee.org)
+        if people is not None and people > policy["max_prevention_people"]:
+            fields["people"] = [f"must be at most {policy['max_prevention_people']} (max_prevention_people)"]
+        if when is not None and when < dispute.accepted_at:
+            fields["occurred_at"] = [f"cannot lie before the acceptance ({dispute.accepted_at.isoformat()})"]
+        elif when is not None and dispute.concluded_at is not None and when > dispute.concluded_at:
+            fields["occurred_at"] = ["the mediation was concluded "
+                                     f"({dispute.concluded_at.isoformat()}): a prevention record must be "
+                                     "dated at or before the conclusion"]
+        reason = None
+        if when is not None and "occurred_at" not in fields and "backdate_reason" not in fields:
+            reason = trail.backdating(when, now, policy, clean.get("backdate_reason"), fields)
+        if fields:
+            raise ValidationError(fields)
+        committee = committee_at(dispute, when)
+        row = PreventionRecord(dispute_id=dispute.id, kind=kind, people=people, org_id=committee.org_id,
+                               occurred_at=when, recorded_at=now, recorded_by_id=actor.id if actor else None)
         session.add(row)
-        dispute.version += 1
+        session.flush()
+        trail.add_record(session, dispute, actor, "record_prevention", when, now, {"kind": kind, "people": people},
+                         backdate=reason, committee=committee, result=kind, people=people)
         session.flush()
     return row
 
+
+def withdraw_prevention(dispute_id: int, prevention_id: int, data: dict[str, Any], actor: Optional[User] = None,
+                        at: Optional[datetime] = None) -> PreventionRecord:
+    """Withdraws a mistaken prevention record (the correction path; nothing is edited or deleted).
+
+    A `withdraw_prevention` record with the reason, dated at the record it corrects and counting
+    minus its people for the same org, so every figure of that period nets the record out; its
+    `recorded_at` says when, and a recomputation of a stored week shows it as a late entry.
+    """
+    reason = load(PreventionWithdrawal(), data)["reason"]
+    now = at or clock_now()
+    with unit_of_work() as session:
+        dispute = load_dispute(dispute_id, actor, for_update=True)
+        ensure_may_act(actor, dispute)
+        row = session.get(PreventionRecord, prevention_id) if isinstance(prevention_id, int) else None
+        if row is None or row.dispute_id != dispute.id:
+            raise NotFound("no such prevention record")
+        if row.withdrawn_at is not None:
+            raise Conflict("this prevention record was withdrawn already", field="prevention")
+        row.withdrawn_at, row.withdrawn_by_id, row.withdrawal_reason = now, actor.id if actor else None, reason
+        trail.add_record(session, dispute, actor, "withdraw_prevention", row.occurred_at, now,
+                         {"prevention_id": row.id, "kind": row.kind, "people": row.people, "reason": reason},
+                         committee=committee_at(dispute, row.occurred_at), org_id=row.org_id, result=row.kind,
+                         people=-row.people)
+        session.flush()
+    return row

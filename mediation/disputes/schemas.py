@@ -114,18 +114,33 @@ class DisputePatch(Schema):
             raise ma.ValidationError("is required")
 
 
+def _backdate_reason(dated: str) -> Text:
+    return Text(2000, empty=None, metadata={
+        "description": f"required when {dated} lies more than the policy's max_backdate_days back (docs/events.md)"})
+
+
 class SessionIn(Schema):
-    held_at = Instant(allow_none=True, metadata={"description": "default now; never in the future"})
+    held_at = Instant(allow_none=True, metadata={"description": "default now; never in the future nor before the "
+                                                                "mediation began"})
     mode = one_of(SESSION_MODES, required=True)
     kind = one_of(SESSION_KINDS, load_default="mediation",
                   metadata={"description": "mediation (人民调解记录) or investigation (人民调解调查记录)"})
     location = Text(255)
     notes = Text(20000)
+    backdate_reason = _backdate_reason("held_at")
 
 
 class PreventionIn(Schema):
     kind = one_of(PREVENTION_KINDS, required=True)
-    people = WholeNumber(1, 100000, required=True)
+    people = WholeNumber(1, 100000, required=True, metadata={
+        "description": "≥ 1, at most the policy's max_prevention_people (default 50)"})
+    occurred_at = Instant(allow_none=True, metadata={
+        "description": "default now; not before the acceptance, not after the conclusion, never in the future"})
+    backdate_reason = _backdate_reason("occurred_at")
+
+
+class PreventionWithdrawal(Schema):
+    reason = Text(2000, required=True, metadata={"description": "why the record was a mistake (kept in the trail)"})
 
 
 # -- the deadline policy of an org (docs/deadlines.md) ------------------------------------------
@@ -159,6 +174,11 @@ class PolicyValues(Schema):
     remind_before_days = Thresholds(allow_none=True)
     supervisor_after_days = _days(0)
     day_count = one_of(DAY_COUNTS, allow_none=True)
+    max_backdate_days = WholeNumber(0, 365, allow_none=True, metadata={
+        "description": "how far back (days) a trigger or record may be dated without a backdate_reason "
+                       "(default 7)"})
+    max_prevention_people = WholeNumber(1, 100000, allow_none=True, metadata={
+        "description": "the most people one prevention record may count (default 50)"})
 
 
 # -- each trigger's payload ----------------------------------------------------------------------
@@ -167,7 +187,8 @@ class WhenIn(Schema):
 
     occurred_at = Instant(allow_none=True, load_default=None,
                           metadata={"description": "default now; may be back-dated, never future nor before the "
-                                                   "previous event"})
+                                                   "previous transition or record"})
+    backdate_reason = _backdate_reason("occurred_at")
 
 
 def _reason(**kwargs: Any) -> Text:

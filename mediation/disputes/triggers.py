@@ -14,7 +14,7 @@ import workflows
 from mediation.common.clock import now as clock_now
 from mediation.common.errors import InvalidTransition, ValidationError, VersionConflict
 from mediation.common.validation import load
-from mediation.disputes import effects
+from mediation.disputes import effects, trail
 from mediation.disputes.cases import CLOCK_SKEW, ensure_may_act, load_dispute
 from mediation.disputes.schemas import WhenIn, payload_schema
 from mediation.disputes.store import STORE
@@ -34,9 +34,12 @@ def fire_trigger(dispute_id: int, trigger: str, *, version: Any, actor: Optional
     """Applies `trigger` to the dispute, or raises a typed error and changes nothing.
 
     `occurred_at` (default now) may be back-dated for paper records, but never lies in the future
-    nor before the dispute's previous event. `at` injects "now" (tests, the demo generator).
+    nor before the dispute's previous transition or record; dated further back than the policy's
+    `max_backdate_days` it needs `backdate_reason` (in `payload`) and the event is flagged
+    `backdated` (docs/events.md). `at` injects "now" (tests, the demo generator).
     """
-    raw = payload or {}
+    raw = dict(payload or {})
+    backdate_reason = raw.pop("backdate_reason", None)
     now = at or clock_now()
     if not isinstance(trigger, str) or not trigger:
         raise ValidationError({"trigger": ["is required"]})
@@ -62,7 +65,15 @@ def fire_trigger(dispute_id: int, trigger: str, *, version: Any, actor: Optional
                          committee_id=dispute.committee_id, org_id=dispute.committee.org_id, occurred_at=when,
                          recorded_at=now, payload=effects.event_payload(clean))
 
+        policy = STORE.policy_of(dispute.committee)  # the handling org's, before an escalation moves it
         event = effects.take_step(dispute, STORE, trigger, clean, when, actor, make_event)
+        # after the guards (a refusal of the workflow is the answer that matters most); raising here
+        # rolls the whole step back
+        fields: dict[str, list[str]] = {}
+        reason = trail.backdating(when, now, policy, backdate_reason, fields)
+        if fields:
+            raise ValidationError(fields)
+        event.backdated, event.backdate_reason = reason is not None, reason
         session.add(event)
         session.flush()
     return dispute

@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from mediation.common.personal import redact
+from mediation.common.personal import redact, redact_url
 
 
 def redact_record(record: logging.LogRecord) -> logging.LogRecord:
@@ -23,7 +23,7 @@ def redact_record(record: logging.LogRecord) -> logging.LogRecord:
         message = record.getMessage()
     except Exception:  # a malformed record is left for logging to report
         return record
-    masked = redact(message)
+    masked = redact_url(message)
     if masked != message:
         record.msg, record.args = masked, None
     if record.exc_info and not record.exc_text:

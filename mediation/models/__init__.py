@@ -1,4 +1,5 @@
 """SQLAlchemy 2.0 typed models, one module per aggregate."""
+from mediation.models.access_log import AccessLog
 from mediation.models.attachment import Attachment
 from mediation.models.base import Base, utcnow
 from mediation.models.calendar import CalendarDay
@@ -21,7 +22,7 @@ from mediation.models.report import ReportSnapshot, ReportSubscription
 from mediation.models.user import ApiToken, User
 
 __all__ = [
-    "Agreement", "ApiToken", "Assignment", "Attachment", "Base", "CalendarDay", "CaseCounter", "Committee", "Deadline", "Dispute",
+    "AccessLog", "Agreement", "ApiToken", "Assignment", "Attachment", "Base", "CalendarDay", "CaseCounter", "Committee", "Deadline", "Dispute",
     "Event", "FollowUp", "MediationSession", "Notification", "OrgPolicy", "PreparedMessage", "OrgUnit", "Party", "PreventionRecord",
     "ReportSnapshot", "ReportSubscription", "User", "utcnow",
 ]

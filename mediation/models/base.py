@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator
+from sqlalchemy import DateTime, MetaData, String, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -49,3 +49,29 @@ def enum_check(column: str, values) -> str:
     """SQL for a CHECK constraint that keeps an enum column within its values."""
     quoted = ", ".join(f"'{v}'" for v in values)
     return f"{column} IN ({quoted})"
+
+
+class Encrypted(TypeDecorator):
+    """Personal data encrypted at rest (AES-256-GCM under the data key ring, mediation.models.crypto).
+
+    Python sees the plain value; the database only `<key id>:<ciphertext>`. `context` (the
+    column's name) is bound into each value, so a value moved to another column fails to decrypt.
+    Equality searches go through the blind index columns, never through this one.
+    """
+
+    impl = String(255)
+    cache_ok = True
+
+    def __init__(self, context: str) -> None:
+        super().__init__()
+        self.context = context
+
+    def process_bind_param(self, value, dialect):
+        from mediation.models import crypto
+
+        return crypto.seal(value, self.context)
+
+    def process_result_value(self, value, dialect):
+        from mediation.models import crypto
+
+        return crypto.unseal(value, self.context)

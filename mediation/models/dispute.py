@@ -1,14 +1,15 @@
 """A dispute (纠纷) and the records that hang off it through its life."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Optional
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from mediation.models.base import Base, UTCDateTime, enum_check, utcnow
+from mediation.models.base import Base, Encrypted, UTCDateTime, enum_check, utcnow
 from mediation.models.committee import Committee
 from mediation.models.enums import (
     AGREEMENT_FORMS,
@@ -107,7 +108,8 @@ class Dispute(Base):
 
 
 class Party(Base):
-    """当事人. `id_number` and `phone` are personal data: validated on entry, masked on the way out."""
+    """当事人. `id_number` and `phone` are personal data: validated on entry, encrypted at rest, masked on
+    the way out. Each has a keyed blind index (HMAC of the normalised value) for exact searches."""
 
     __tablename__ = "party"
     __table_args__ = (
@@ -121,8 +123,10 @@ class Party(Base):
     role: Mapped[str] = mapped_column(String(16))
     kind: Mapped[str] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(120), index=True)
-    id_number: Mapped[Optional[str]] = mapped_column(String(18))
-    phone: Mapped[Optional[str]] = mapped_column(String(20))
+    id_number: Mapped[Optional[str]] = mapped_column(Encrypted("party.id_number"))
+    phone: Mapped[Optional[str]] = mapped_column(Encrypted("party.phone"))
+    id_number_index: Mapped[Optional[str]] = mapped_column(String(32), index=True)
+    phone_index: Mapped[Optional[str]] = mapped_column(String(32), index=True)
     address: Mapped[Optional[str]] = mapped_column(String(255))
     # optional particulars of the Ministry's forms; sex (and age) are read from the ID number when absent
     sex: Mapped[Optional[str]] = mapped_column(String(8))
@@ -130,6 +134,33 @@ class Party(Base):
     occupation: Mapped[Optional[str]] = mapped_column(String(120))
 
     dispute: Mapped[Dispute] = relationship(back_populates="parties")
+
+    @validates("id_number", "phone")
+    def _index(self, key: str, value: Optional[str]) -> Optional[str]:
+        """Keeps the blind index in step with the value (set on registration, on rotation)."""
+        setattr(self, f"{key}_index", blind_index(key, value))
+        return value
+
+
+def blind_index(kind: str, value: Optional[str]) -> Optional[str]:
+    """The keyed blind index of an ID number (`id_number`) or phone (`phone`), under the active key."""
+    from mediation.models import crypto
+
+    normalised = normalised_for_index(kind, value)
+    return None if normalised is None else crypto.current().blind_index(normalised, kind)
+
+
+def normalised_for_index(kind: str, value: Optional[str]) -> Optional[str]:
+    """The form a value is indexed under: upper-case letters and digits only (the services normalise
+    first: intake stores `+86 138-0013-8000` as `13800138000`, a search does the same to what it is
+    asked, common/personal.py), so `0571-88886666` and `(0571) 88886666` index alike."""
+    if value is None:
+        return None
+    normal = _NOT_INDEXED.sub("", value.upper())
+    return normal or None
+
+
+_NOT_INDEXED = re.compile(r"[^0-9A-Z]")
 
 
 class Assignment(Base):
@@ -222,5 +253,11 @@ class PreventionRecord(Base):
     kind: Mapped[str] = mapped_column(String(32))
     people: Mapped[int] = mapped_column(Integer)
     org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     recorded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    # a mistaken record is withdrawn (its `record_prevention` correction event nets it out of the
+    # figures), never edited or deleted
+    withdrawn_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    withdrawn_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    withdrawal_reason: Mapped[Optional[str]] = mapped_column(Text)

@@ -58,3 +58,5 @@ class OrgPolicy(Base):
     remind_before_days: Mapped[Optional[list]] = mapped_column(JSON(none_as_null=True))  # None → SQL NULL
     supervisor_after_days: Mapped[Optional[int]]
     day_count: Mapped[Optional[str]] = mapped_column(String(16))
+    max_backdate_days: Mapped[Optional[int]]
+    max_prevention_people: Mapped[Optional[int]]

@@ -306,8 +306,10 @@ def build_message(rows: list[Notification], now: datetime) -> EmailMultiAlternat
         else:
             subject, text, html = render(first.kind if first.kind == "risk_alert" else "deadline", locale,
                                          kind=first.kind, case=_case(first, now, locale), **context)
-        message = EmailMultiAlternatives(subject, text, to=[first.address])
-        message.attach_alternative(html, "text/html")
+        # whatever a name held, the subject is one line (a line break in a header would fail the send),
+        # and personal data in any text part is masked (the weekly e-mail does the same when it is prepared)
+        message = EmailMultiAlternatives(redact(" ".join(subject.split())), redact(text), to=[first.address])
+        message.attach_alternative(redact(html), "text/html")
     message.extra_headers.setdefault("Message-ID", _message_id(rows))
     message.extra_headers.setdefault("Auto-Submitted", "auto-generated")  # RFC 3834: no auto-replies
     message.extra_headers["X-Mediation-Notification"] = ",".join(str(r.id) for r in rows)

@@ -3,7 +3,10 @@
 `scan(at)` decides which notifications are due as of `at` and creates them idempotently:
 
 - `due_soon` at each threshold of the handling org's policy (`remind_before_days`, e.g. 3 and 1
-  days before due; when a scan sees several crossed at once only the nearest one is sent),
+  days before due; when a scan sees several crossed at once only the nearest one is sent); a
+  threshold not shorter than the deadline's own term (its kind's days in the policy) is skipped
+  for that deadline, so a 3-day acceptance deadline gets its 1-day reminder, not a "3 days left"
+  one at creation,
 - `overdue` once a deadline is past due,
 - `supervisor_overdue` `supervisor_after_days` after it, to the supervisors of the handling org
   and its ancestors (one digest email per supervisor and delivery, notifications/delivery.py).
@@ -50,7 +53,7 @@ from sqlalchemy.orm import aliased
 
 from mediation.common.clock import isoformat
 from mediation.common.clock import now as clock_now
-from mediation.disputes.policy import DEFAULTS
+from mediation.disputes.policy import CONFIRMATION_DAYS, DEFAULTS
 from mediation.extensions import db
 from mediation.infra.database import is_postgres, unit_of_work
 from mediation.models import Assignment, Committee, Deadline, Dispute, Notification, OrgPolicy, OrgUnit, User
@@ -141,10 +144,21 @@ class _Statements:
             select(OrgPolicy.remind_before_days).where(OrgPolicy.remind_before_days.is_not(None))))
         return max(int(day) for days in values for day in days)
 
-    def _nearest_threshold(self, days: list[int]) -> ColumnElement:
-        """The smallest threshold already crossed (due within it), or NULL."""
-        return case(*[(Deadline.due_at <= self.at + timedelta(days=int(d)), literal(int(d)))
-                      for d in sorted(set(days))], else_=null())
+    def _term(self) -> ColumnElement:
+        """The deadline's own term in days, by kind, under the handling org's policy (acceptance_days,
+        mediation_days, follow_up_days; the judicial confirmation window's 30 days fixed by law)."""
+        days = lambda d: literal(int(d))  # noqa: E731
+        return case((Deadline.kind == "acceptance", self._by_policy("acceptance_days", days)),
+                    (Deadline.kind == "mediation", self._by_policy("mediation_days", days)),
+                    (Deadline.kind == "follow_up", self._by_policy("follow_up_days", days)),
+                    else_=literal(CONFIRMATION_DAYS))
+
+    def _nearest_threshold(self, days: list[int], term: ColumnElement) -> ColumnElement:
+        """The smallest threshold already crossed (due within it) and shorter than the deadline's own
+        term, or NULL: a threshold not shorter than the term would fire the moment the deadline opens
+        (no "3 days left" the minute a 3-day acceptance deadline is created)."""
+        return case(*[(and_(Deadline.due_at <= self.at + timedelta(days=int(d)), literal(int(d)) < term),
+                       literal(int(d))) for d in sorted(set(days))], else_=null())
 
     def _open_deadlines(self, *columns: ColumnElement) -> Select:
         org = self.handling_org
@@ -158,7 +172,8 @@ class _Statements:
 
     # -- who hears of what ------------------------------------------------------------------------
     def due_soon(self) -> Select:
-        threshold = self._by_policy("remind_before_days", self._nearest_threshold)
+        term = self._term()
+        threshold = self._by_policy("remind_before_days", lambda days: self._nearest_threshold(days, term))
         candidates = (self._open_deadlines(threshold.label("threshold"))
                       .where(Deadline.due_at > self.at,
                              Deadline.due_at <= self.at + timedelta(days=self._max_remind_days()),

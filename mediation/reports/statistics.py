@@ -1,9 +1,12 @@
 """Fengqiao statistics (枫桥经验统计): the figures of docs/metrics.md for an org scope and a period of days.
 
-Every figure is one SQL aggregate over the append-only Events (PreventionRecord for `prevented`,
-Deadline rows for `overdue_open`), counted by `occurred_at` — when a thing happened, not when it
-was typed in — so re-computing a past period gives the same answer unless someone later enters a
-paper record back-dated into it. docs/metrics.md states each definition in Chinese and English.
+Every figure is one SQL aggregate over the append-only Events (the `record_prevention` and
+`withdraw_prevention` records for `prevented`, Deadline rows for `overdue_open`), counted by
+`occurred_at` — when a thing happened, not when it was typed in — so re-computing a past period
+gives the same answer unless someone later enters a paper record back-dated into it; `late_entries`
+says how many conclusions of the period were entered late and by how much. Access records
+(reveals, downloads) count nowhere. A period that ends in the future is computed as of now.
+docs/metrics.md states each definition in Chinese and English.
 
 Scope S is an org and its subtree (materialized-path prefix); the period is [from, to] of days in
 Asia/Shanghai, i.e. the half-open UTC interval [lo, hi) of `clock.period_bounds`.
@@ -18,16 +21,19 @@ from sqlalchemy import BigInteger, DateTime, and_, case, cast, func, literal, or
 from sqlalchemy.orm import aliased
 
 from mediation.common import access
-from mediation.common.clock import period_bounds
+from mediation.common.clock import isoformat, period_bounds
+from mediation.common.clock import now as clock_now
 from mediation.common.errors import ValidationError
+from mediation.disputes import trail
 from mediation.disputes.deadlines import overdue_days
 from mediation.extensions import db
-from mediation.models import Agreement, Committee, Deadline, Dispute, Event, OrgUnit, PreventionRecord, User
+from mediation.models import Agreement, Committee, Deadline, Dispute, Event, OrgUnit, User
 from mediation.models.enums import DISPUTE_TYPES, PREVENTION_KINDS, SOURCES
 from mediation.orgs import tree
 
 MAX_SPAN_DAYS = 366  # a year (bureaus report by week, month, quarter and year)
 CONCLUSIONS = ("reach_agreement", "fail", "withdraw")
+PREVENTION_RECORDS = ("record_prevention", "withdraw_prevention")
 COUNTED = ("accept", "reject", *CONCLUSIONS, "escalate", "record_confirmation", "close")
 LOCAL_LEVELS = ("village", "township")  # 小事不出村、大事不出乡
 LEVEL_GROUPS = ("village", "township", "county_and_above")
@@ -119,17 +125,44 @@ def _received(org: OrgUnit, lo: datetime, hi: datetime) -> dict[str, Any]:
 
 
 def _prevented(org: OrgUnit, lo: datetime, hi: datetime) -> dict[str, dict[str, int]]:
-    """Prevention records of the period in S: distinct disputes (cases) and people, per kind."""
-    query = (select(PreventionRecord.kind, func.count(PreventionRecord.dispute_id.distinct()).label("cases"),
-                    func.sum(PreventionRecord.people).label("people"))
-             .join(OrgUnit, OrgUnit.id == PreventionRecord.org_id)
-             .where(PreventionRecord.recorded_at >= lo, PreventionRecord.recorded_at < hi,
-                    access.subtree_clause(org))
-             .group_by(PreventionRecord.kind))
+    """Prevention records of the period in S, from their records in the trail: per kind, the people
+    (withdrawals count minus the people of the record they withdraw, dated as it is, for the same
+    org) and the disputes (cases) whose net count of people is positive."""
+    per_dispute = (select(Event.result.label("kind"), Event.dispute_id, func.sum(Event.people).label("people"))
+                   .join(OrgUnit, OrgUnit.id == Event.org_id)
+                   .where(Event.trigger.in_(PREVENTION_RECORDS), Event.occurred_at >= lo, Event.occurred_at < hi,
+                          access.subtree_clause(org))
+                   .group_by(Event.result, Event.dispute_id).subquery())
+    query = (select(per_dispute.c.kind, func.count().label("cases"), func.sum(per_dispute.c.people).label("people"))
+             .where(per_dispute.c.people > 0).group_by(per_dispute.c.kind))
     out = {kind: {"cases": 0, "people": 0} for kind in PREVENTION_KINDS}
     for row in db.session.execute(query):
         out[row.kind] = {"cases": int(row.cases), "people": int(row.people or 0)}
     return out
+
+
+def _days_between(earlier, later):
+    """`later - earlier` in days (a float), on either database."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.extract("epoch", later - earlier) / 86400.0
+    return func.julianday(later) - func.julianday(earlier)
+
+
+def _late_entries(org: OrgUnit, lo: datetime, hi: datetime) -> dict[str, int]:
+    """Conclusions of the period (by occurred_at, handling org in S) entered a day or more after the
+    time they are dated: how many, how many of them were flagged (beyond max_backdate_days, with a
+    reason), the longest delay in whole days, and how many count as on time only because of their
+    date (entered after the mediation deadline they are counted as having met)."""
+    delay = _days_between(Event.occurred_at, Event.recorded_at)
+    rows = db.session.execute(
+        select(Event.occurred_at, Event.recorded_at, Event.due_at, Event.backdated, delay.label("days"))
+        .join(OrgUnit, OrgUnit.id == Event.org_id)
+        .where(Event.trigger.in_(CONCLUSIONS), trail.counted(Event.trigger), Event.occurred_at >= lo,
+               Event.occurred_at < hi, access.subtree_clause(org), delay >= 1)).all()
+    return {"count": len(rows), "flagged": sum(1 for r in rows if r.backdated),
+            "max_days": max((int(r.days) for r in rows), default=0),
+            "on_time_by_date_only": sum(1 for r in rows if r.due_at is not None
+                                        and r.occurred_at <= r.due_at < r.recorded_at)}
 
 
 # -- deadlines open and past due at the end of the period ---------------------------------------
@@ -187,7 +220,8 @@ def _overdue_at_end(org: OrgUnit, end: datetime):
     the status/met_at/cancelled_at indexes, and mediation deadlines extended since `end`.
     """
     nxt = aliased(Event)
-    org_then = (select(nxt.org_id).where(nxt.dispute_id == Deadline.dispute_id, nxt.occurred_at >= end)
+    org_then = (select(nxt.org_id).where(nxt.dispute_id == Deadline.dispute_id, nxt.occurred_at >= end,
+                                         trail.counted(nxt.trigger))
                 .order_by(nxt.occurred_at, nxt.id).limit(1).correlate(Deadline).scalar_subquery())
     org_now = (select(Committee.org_id).join(Dispute, Dispute.committee_id == Committee.id)
                .where(Dispute.id == Deadline.dispute_id).correlate(Deadline).scalar_subquery())
@@ -223,14 +257,16 @@ def overdue_open(org: OrgUnit, end: datetime) -> int:
     return int(db.session.scalar(select(func.count()).select_from(inner)) or 0)
 
 
-def most_overdue(org: OrgUnit, date_to: date, limit: int = 10) -> list[dict[str, Any]]:
-    """The longest-overdue open deadlines at the end of `date_to`: case number, committee, days.
+def most_overdue(org: OrgUnit, date_to: date, limit: int = 10, at: Optional[datetime] = None) -> list[dict[str, Any]]:
+    """The longest-overdue open deadlines at the end of `date_to` (or now, when that lies in the
+    future): case number, committee, days.
 
     No personal data: no parties, no summary (free text may hold ID or phone numbers).
     """
     from mediation.common.clock import parse_instant
 
     _, end = period_bounds(date_to, date_to)
+    end = min(end, at or clock_now())
     without_jit()
     found = _overdue_at_end(org, end).subquery()
     due_then = func.coalesce(_as_instant(found.c.due_before), _instant_column(Deadline.due_at))
@@ -264,22 +300,38 @@ def without_jit() -> None:
         db.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
 
-def compute(org: OrgUnit, date_from: date, date_to: date) -> dict[str, Any]:
+def compute(org: OrgUnit, date_from: date, date_to: date, at: Optional[datetime] = None) -> dict[str, Any]:
     """Every figure of docs/metrics.md for scope `org` and the days [date_from, date_to] (Asia/Shanghai).
 
-    Beyond the headline figures, `by_level` splits the conclusions by the level of the
-    committee that concluded them (village, township, county and above).
+    A period that ends in the future is computed as of now (`at`, default the clock): `as_of` says
+    which instant; `overdue_open` counts what is overdue then, not deadlines not yet due. Beyond the
+    headline figures, `by_level` splits the conclusions by the level of the committee that
+    concluded them (village, township, county and above), and `late_entries` says how many
+    conclusions of the period were entered late and by how much.
     """
     lo, hi = period_bounds(date_from, date_to)
+    as_of = min(hi, at or clock_now())
     without_jit()
-    figures: dict[str, Any] = {"org": org.code, "from": date_from.isoformat(), "to": date_to.isoformat()}
+    figures: dict[str, Any] = {"org": org.code, "from": date_from.isoformat(), "to": date_to.isoformat(),
+                               "as_of": isoformat(as_of)}
     figures.update(_received(org, lo, hi))
     figures.update(_event_figures(org, lo, hi))
-    figures["overdue_open"] = overdue_open(org, hi)
+    figures["overdue_open"] = overdue_open(org, as_of)
     figures["prevented"] = _prevented(org, lo, hi)
-    ordered = {k: figures[k] for k in ("org", "from", "to", *FIGURES, "by_type", "by_source", "prevented",
-                                        "by_level")}
+    figures["late_entries"] = _late_entries(org, lo, hi)
+    ordered = {k: figures[k] for k in ("org", "from", "to", "as_of", *FIGURES, "by_type", "by_source", "prevented",
+                                        "by_level", "late_entries")}
     return ordered
+
+
+def entered_since(org: OrgUnit, date_from: date, date_to: date, since: datetime) -> int:
+    """How many transitions and records dated in the period (event org in S) were entered after
+    `since` (a stored snapshot's generated_at): the late entries a recomputation includes."""
+    lo, hi = period_bounds(date_from, date_to)
+    return int(db.session.scalar(
+        select(func.count()).select_from(Event).join(OrgUnit, OrgUnit.id == Event.org_id)
+        .where(trail.counted(Event.trigger), Event.occurred_at >= lo, Event.occurred_at < hi,
+               Event.recorded_at > since, access.subtree_clause(org))) or 0)
 
 
 def parse_day(value: Any, field: str, fields: dict[str, list[str]]) -> Optional[date]:
@@ -317,5 +369,5 @@ def stats_for(org_code: str, date_from: Any, date_to: Any, actor: Optional[User]
     return compute(org, start, end)
 
 
-__all__ = ["compute", "stats_for", "most_overdue", "overdue_open", "rate", "money", "FIGURES", "MAX_SPAN_DAYS",
+__all__ = ["compute", "entered_since", "stats_for", "most_overdue", "overdue_open", "rate", "money", "FIGURES", "MAX_SPAN_DAYS",
            "LEVEL_GROUPS"]

@@ -2,7 +2,9 @@
 
 A week's figures are computed once, on the first request after the week is over, and kept in
 ReportSnapshot (unique per org and ISO week) as the archive the bureau reported; later requests
-read the stored figures. A week not yet over is computed fresh each time and not stored.
+read the stored figures, which never change. Entries made later for that week (back-dated paper
+records, withdrawals) are counted by a recomputation, and the answer says how many there are
+(`late_since_snapshot`). A week not yet over is computed fresh each time (as of now) and not stored.
 """
 from __future__ import annotations
 
@@ -35,17 +37,20 @@ def _week_bounds(week: Any) -> tuple:
 
 
 def snapshot_dict(snapshot: ReportSnapshot, org: OrgUnit) -> dict[str, Any]:
-    """A stored snapshot as the API shows it."""
+    """A stored snapshot as the API shows it, with the number of entries for its week made since."""
     return {"id": snapshot.id, "org": org.code, "org_name": org.name, "week": snapshot.week,
             "from": snapshot.period_from.isoformat(), "to": snapshot.period_to.isoformat(),
             "metrics": snapshot.metrics, "generated_at": isoformat(snapshot.generated_at),
-            "sent_at": isoformat(snapshot.sent_at), "final": True}
+            "sent_at": isoformat(snapshot.sent_at), "final": True,
+            "late_since_snapshot": statistics.entered_since(org, snapshot.period_from, snapshot.period_to,
+                                                            snapshot.generated_at)}
 
 
-def compute_metrics(org: OrgUnit, monday, sunday) -> dict[str, Any]:
-    """The figures of the week plus the most overdue open cases at its end (for the email)."""
-    metrics = statistics.compute(org, monday, sunday)
-    metrics["most_overdue"] = statistics.most_overdue(org, sunday)
+def compute_metrics(org: OrgUnit, monday, sunday, at: Optional[datetime] = None) -> dict[str, Any]:
+    """The figures of the week plus the most overdue open cases at its end, or now while it runs
+    (for the email)."""
+    metrics = statistics.compute(org, monday, sunday, at=at)
+    metrics["most_overdue"] = statistics.most_overdue(org, sunday, at=at)
     return metrics
 
 
@@ -67,7 +72,7 @@ def ensure_snapshot(org: OrgUnit, week: str, at: Optional[datetime] = None) -> R
     found = _stored(org, week)
     if found is not None:
         return found
-    metrics = compute_metrics(org, monday, sunday)
+    metrics = compute_metrics(org, monday, sunday, at=now)
     with unit_of_work() as session:
         snapshot = ReportSnapshot(org_id=org.id, week=week, period_from=monday, period_to=sunday, metrics=metrics,
                                   generated_at=now)
@@ -80,11 +85,15 @@ def ensure_snapshot(org: OrgUnit, week: str, at: Optional[datetime] = None) -> R
     return snapshot
 
 
-def weekly_snapshot(org_code: str, week: str, actor: Optional[User], at: Optional[datetime] = None) -> dict[str, Any]:
-    """That week's report for an org in scope: {org, week, from, to, metrics, generated_at, sent_at}.
+def weekly_snapshot(org_code: str, week: str, actor: Optional[User], at: Optional[datetime] = None,
+                    recompute: bool = False) -> dict[str, Any]:
+    """That week's report for an org in scope: {org, week, from, to, metrics, generated_at, sent_at,
+    late_since_snapshot}.
 
-    A finished week is computed and stored on the first request and read back afterwards; the
-    current week is computed fresh (`final` false) and not stored; a week not yet begun is refused.
+    A finished week is computed and stored on the first request and read back afterwards (never
+    changed); `recompute` adds `recomputed`, the figures computed afresh, which include the
+    `late_since_snapshot` entries made for the week since. The current week is computed fresh as of
+    now (`final` false) and not stored; a week not yet begun is refused.
     """
     monday, sunday = _week_bounds(week)
     org = tree.get_org(org_code, actor)
@@ -94,9 +103,12 @@ def weekly_snapshot(org_code: str, week: str, actor: Optional[User], at: Optiona
         raise ValidationError({"week": [f"{week} has not begun"]})
     if hi > now:
         return {"id": None, "org": org.code, "org_name": org.name, "week": week, "from": monday.isoformat(),
-                "to": sunday.isoformat(), "metrics": compute_metrics(org, monday, sunday),
-                "generated_at": isoformat(now), "sent_at": None, "final": False}
-    return snapshot_dict(ensure_snapshot(org, week, now), org)
+                "to": sunday.isoformat(), "metrics": compute_metrics(org, monday, sunday, at=now),
+                "generated_at": isoformat(now), "sent_at": None, "final": False, "late_since_snapshot": 0}
+    answer = snapshot_dict(ensure_snapshot(org, week, now), org)
+    if recompute:
+        answer["recomputed"] = compute_metrics(org, monday, sunday, at=now)
+    return answer
 
 
 def previous_week_of(week: str) -> str:

@@ -28,11 +28,13 @@ from flask_mailman.message import SafeMIMEMultipart
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from mediation.common.personal import redact
 from mediation.extensions import db
 from mediation.infra.database import unit_of_work
 from mediation.models import OrgUnit, PreparedMessage, ReportSnapshot
 from mediation.models.enums import DISPUTE_TYPES, PREVENTION_KINDS, SOURCES
 from mediation.reports import charts
+from mediation.reports.spreadsheet import append_row
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -199,7 +201,7 @@ def chart_images(ctx: dict[str, Any]) -> list[tuple[str, str, bytes]]:
     t = LABELS[locale]
     names = DISPUTE_TYPES if locale == "zh" else DISPUTE_TYPES_EN
     out = []
-    types = ctx["types"][:10]
+    types = ctx["types"]  # every type present this week or the last, as in the table (never cut to ten)
     if types:
         png = charts.horizontal_bars(
             t["chart_types"], [names[r["key"]] for r in types],
@@ -227,11 +229,11 @@ def workbook(ctx: dict[str, Any]) -> bytes:
 
     def sheet(title: str, header: list[str], rows: list[list[Any]], formats: Optional[dict[int, str]] = None):
         ws = book.create_sheet(title)
-        ws.append(header)
+        append_row(ws, header)
         for cell in ws[1]:
             cell.font = bold
         for row in rows:
-            ws.append(row)
+            append_row(ws, row)
         for col, fmt in (formats or {}).items():
             for (cell,) in ws.iter_rows(min_row=2, min_col=col, max_col=col):
                 cell.number_format = fmt
@@ -241,17 +243,17 @@ def workbook(ctx: dict[str, Any]) -> bytes:
 
     summary = book.active
     summary.title = t["sheet_summary"]
-    summary.append([t["org"], ctx["org"], ctx["org_code"]])
-    summary.append([t["week"], ctx["week"], ctx["period"]])
+    append_row(summary, [t["org"], ctx["org"], ctx["org_code"]])
+    append_row(summary, [t["week"], ctx["week"], ctx["period"]])
     summary.append([])
-    summary.append([t["figure"], t["this_week"], t["previous_week"]])
+    append_row(summary, [t["figure"], t["this_week"], t["previous_week"]])
     for cell in summary[4]:
         cell.font = bold
     for key in HEADLINE:
         now, before = m.get(key), p.get(key)
         if key == "amount_total":
             now, before = float(Decimal(now or 0)), float(Decimal(before or 0))
-        summary.append([t[key], now, before])
+        append_row(summary, [t[key], now, before])
         fmt = "0.0%" if key in RATES else ('"¥"#,##0.00' if key == "amount_total" else "#,##0")
         for cell in summary[summary.max_row][1:]:
             cell.number_format = fmt
@@ -325,16 +327,17 @@ def render_weekly_email(snapshot: ReportSnapshot, previous: ReportSnapshot, org:
     ctx = report_context(snapshot, previous, org, locale)
     images = chart_images(ctx)
     ctx["images"] = [{"cid": cid, "alt": alt} for cid, alt, _ in images]
-    text = render_template("reports/weekly_email.txt", **ctx)
-    html = render_template("reports/weekly_email.html", **ctx)
+    text = redact(render_template("reports/weekly_email.txt", **ctx))
+    html = redact(render_template("reports/weekly_email.html", **ctx))
     related = []
     for cid, _, png in images:
         image = MIMEImage(png, "png")
         image.add_header("Content-ID", f"<{cid}>")
         image.add_header("Content-Disposition", "inline", filename=cid.split("@")[0] + ".png")
         related.append(image)
-    message = RelatedAlternativesEmail(subject=LABELS[locale]["subject"].format(org=org.name, week=snapshot.week),
-                                       body=text, from_email=current_app.config.get("MAIL_DEFAULT_SENDER"),
+    # one line whatever the org's name holds (names from before the one-line rule), personal data masked
+    subject = redact(" ".join(LABELS[locale]["subject"].format(org=org.name, week=snapshot.week).split()))
+    message = RelatedAlternativesEmail(subject=subject, body=text, from_email=current_app.config.get("MAIL_DEFAULT_SENDER"),
                                        related=related)
     message.attach_alternative(html, "text/html")
     filename = f"fengqiao-weekly-{org.code}-{snapshot.week}.xlsx"

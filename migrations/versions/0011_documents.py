@@ -3,7 +3,7 @@ session's kind (mediation or investigation), which picks its form; attachments (
 outside the database)
 
 Revision ID: 0011_documents
-Revises: 0006_prepared_message
+Revises: 0006_data_protection
 Create Date: 2026-12-02 01:35:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0011_documents'
-down_revision = '0006_prepared_message'
+down_revision = '0006_data_protection'
 branch_labels = None
 depends_on = None
 

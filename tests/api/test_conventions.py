@@ -140,6 +140,11 @@ API_MD = {
     "/api/v1/disputes/{dispute_id}/sessions": {"post"},
     "/api/v1/disputes/{dispute_id}/preventions": {"post"},
     "/api/v1/disputes/{dispute_id}/events": {"get"},
+    # issue 15: the correction path of a prevention record, the flagged back-dated entries
+    "/api/v1/disputes/{dispute_id}/preventions/{prevention_id}/withdraw": {"post"},
+    "/api/v1/events/backdated": {"get"},
+    "/api/v1/disputes/{dispute_id}/parties/{party_id}/reveal": {"post"},
+    "/api/v1/parties": {"get"},
     "/api/v1/disputes/{dispute_id}/documents": {"get"},
     "/api/v1/disputes/{dispute_id}/documents/{kind}": {"get"},
     "/api/v1/disputes/{dispute_id}/casefile": {"get"},

@@ -213,13 +213,16 @@ def test_every_trigger_through_the_api(world, as_user):
     assert not [x for x in d["deadlines"] if x["status"] == "open"]
     events = m1.get(f"/disputes/{d['id']}/events").get_json()
     assert [e["trigger"] for e in events] == [
-        "register", "accept", "assign", "start_mediation", "reassign", "extend", "reach_agreement",
-        "request_confirmation", "record_confirmation", "start_follow_up", "record_follow_up", "reopen",
-        "reach_agreement", "start_follow_up", "record_follow_up", "close"]
+        "register", "accept", "assign", "start_mediation", "reassign", "extend", "record_session",
+        "reach_agreement", "request_confirmation", "record_confirmation", "start_follow_up", "record_follow_up",
+        "reopen", "reach_agreement", "start_follow_up", "record_follow_up", "close"]
+    assert [e["kind"] for e in events] == ["record" if e["trigger"] in ("record_session", "record_follow_up")
+                                           else "transition" for e in events]
     assert events[0]["from_state"] is None and events[-1]["to_state"] == "closed"
-    assert events[11]["actor"] == world.s_co.username and events[1]["actor"] == m1name
-    assert set(events[0]) == {"trigger", "from_state", "to_state", "actor", "committee", "occurred_at",
-                              "recorded_at", "payload"}
+    assert events[12]["actor"] == world.s_co.username and events[1]["actor"] == m1name
+    assert events[6]["occurred_at"] == session["held_at"] and events[6]["payload"] == {"mode": "in_person"}
+    assert set(events[0]) == {"id", "trigger", "kind", "from_state", "to_state", "actor", "committee",
+                              "occurred_at", "recorded_at", "backdated", "backdate_reason", "payload"}
     assert all(e["committee"] == world.cv1.code for e in events)
 
 

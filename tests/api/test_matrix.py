@@ -119,6 +119,10 @@ ROUTES: dict[str, Route] = {
                                              lambda t, w: {"kind": "suicide", "people": 1},
                                              mediator=(201, 404), supervisor=(201, 404), admin=(201, 201)),
     "GET /disputes/{id}/events": Route("GET", lambda t: f"/disputes/{t.dispute.id}/events"),
+    "POST /disputes/{id}/parties/{party_id}/reveal": Route(
+        "POST", lambda t: f"/disputes/{t.dispute.id}/parties/{t.dispute.parties[0].id}/reveal"),
+    "GET /parties": Route("GET", lambda t: f"/parties?phone={t.dispute.parties[0].phone}&per_page=200",
+                          mediator=(200, 200), supervisor=(200, 200), listed=lambda b, t: t.dispute.id in _ids(b)),
     "GET /disputes/{id}/documents": Route("GET", lambda t: f"/disputes/{t.dispute.id}/documents"),
     "GET /disputes/{id}/documents/{kind}": Route("GET", lambda t: f"/disputes/{t.dispute.id}/documents/application"),
     "GET /disputes/{id}/casefile": Route("GET", lambda t: f"/disputes/{t.dispute.id}/casefile"),

@@ -184,3 +184,19 @@ def test_user_refusals(world, as_user, over, status, code, field):
         assert field in error["details"]["fields"], error
     assert PASSWORD not in str(error)
     assert snapshot() == before
+
+
+def test_policy_validated_as_a_whole_through_the_api(world, as_user):
+    admin = as_user(world.admin)
+    before = snapshot()
+    error = error_of(admin.put(f"/orgs/{world.v1.code}/policy", {"remind_before_days": [40, 1]}), 422,
+                     "validation_error")
+    assert "remind_before_days" in error["details"]["fields"]
+    assert snapshot() == before
+    body = admin.put(f"/orgs/{world.v1.code}/policy", {"max_backdate_days": 30, "max_prevention_people": 120})
+    assert body.status_code == 200, body.get_json()
+    got = body.get_json()
+    assert got["max_backdate_days"] == 30 and got["own"]["max_prevention_people"] == 120
+    assert got["source"]["max_backdate_days"] == world.v1.code
+    cleared = admin.put(f"/orgs/{world.v1.code}/policy", {"max_backdate_days": None}).get_json()
+    assert cleared["max_backdate_days"] == 7 and cleared["source"]["max_backdate_days"] is None
