@@ -72,6 +72,11 @@ class Config:
     TALISMAN_HSTS_MAX_AGE = 31536000
     QUEUE_PER_PAGE = 20  # rows per page of the web work queue
 
+    ATTACHMENTS_KEY: str | None = None  # Fernet key for attachments only; None → instance/attachments.key
+    ATTACHMENTS_DIR: str | None = None  # None → instance/attachments/
+    ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024  # an upload's own limit (MAX_CONTENT_LENGTH is the JSON body's)
+    CASEFILE_RETENTION = "长期"  # 保管期限 printed on a case file's cover (永久 / 长期 / 短期)
+
 
 ALIASES = {"DATABASE_URL": "SQLALCHEMY_DATABASE_URI"}
 # Lists and tables are not read from plain variables (MEDIATION_<KEY> takes JSON for those).

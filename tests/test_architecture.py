@@ -10,7 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCT = ("mediation", "workflows")
 AREAS = ("mediation.common", "mediation.infra", "mediation.disputes", "mediation.orgs", "mediation.notifications",
-         "mediation.reports", "mediation.models")
+         "mediation.reports", "mediation.documents", "mediation.models")
 DOORS = ("mediation.api", "mediation.web", "mediation.commands", "mediation.tasks")
 DEMO_DOOR = "mediation.commands.demo"  # the one place the product reaches the demo generator
 

@@ -99,6 +99,7 @@ def init_app(app: Flask) -> None:
         committees,
         deadlines,
         disputes,
+        documents,
         events,
         notifications,
         orgs,
@@ -107,8 +108,8 @@ def init_app(app: Flask) -> None:
         users,
     )
 
-    for blp in (auth.blp, orgs.blp, committees.blp, users.blp, disputes.blp, parties.blp, events.blp, deadlines.blp,
-                notifications.blp, reports.stats_blp, reports.blp, audit.blp):
+    for blp in (auth.blp, orgs.blp, committees.blp, users.blp, disputes.blp, parties.blp, events.blp, documents.blp,
+                documents.files_blp, deadlines.blp, notifications.blp, reports.stats_blp, reports.blp, audit.blp):
         csrf.exempt(blp)  # bearer tokens, not cookies: no cross-site request can carry one
         api.register_blueprint(blp, url_prefix=PREFIX + blp.url_prefix)
     _every_operation_may_fail(api)

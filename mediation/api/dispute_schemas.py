@@ -68,6 +68,7 @@ class SessionOut(Schema):
     dispute_id = fields.Integer(required=True)
     held_at = Instant(required=True)
     mode = fields.String(required=True)
+    kind = fields.String(required=True)
     location = Redacted(required=True)
     notes = Redacted(required=True)
     recorded_at = Instant(required=True)

@@ -271,6 +271,7 @@ def record_session(dispute_id: int, data: dict[str, Any], actor: Optional[User] 
     clean, fields = collect(SessionIn(), data)
     held_at = _dated(clean, "held_at", now, fields)
     mode, location, notes = clean.get("mode"), clean.get("location", ""), clean.get("notes", "")
+    kind = clean.get("kind") or "mediation"
     with unit_of_work() as session:
         dispute = load_dispute(dispute_id, actor, for_update=True)
         ensure_may_act(actor, dispute)
@@ -285,8 +286,8 @@ def record_session(dispute_id: int, data: dict[str, Any], actor: Optional[User] 
                                       clean.get("backdate_reason"), fields)
         if fields:
             raise ValidationError(fields)
-        row = MediationSession(dispute_id=dispute.id, held_at=held_at, mode=mode, location=location, notes=notes,
-                               recorded_by_id=actor.id if actor else None, recorded_at=now)
+        row = MediationSession(dispute_id=dispute.id, held_at=held_at, mode=mode, kind=kind, location=location,
+                               notes=notes, recorded_by_id=actor.id if actor else None, recorded_at=now)
         session.add(row)
         session.flush()
         trail.add_record(session, dispute, actor, "record_session", held_at, now, {"mode": mode}, backdate=reason,

@@ -27,7 +27,9 @@ from mediation.models.enums import (
     REFERRALS,
     REJECT_REASONS,
     RISK_LEVELS,
+    SESSION_KINDS,
     SESSION_MODES,
+    SEXES,
     SOURCES,
 )
 
@@ -45,6 +47,9 @@ class PartyIn(Schema):
     phone = fields.String(allow_none=True, validate=validate.Length(max=32),
                           metadata={"description": "a mobile or landline number"})
     address = Text(255, empty=None)
+    sex = one_of(SEXES, allow_none=True, metadata={"description": "read from the ID number when absent"})
+    ethnicity = Text(32, empty=None, metadata={"description": "民族, e.g. 汉族"})
+    occupation = Text(120, empty=None, metadata={"description": "职业或职务"})
 
     @ma.validates_schema
     def numbers(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -118,6 +123,8 @@ class SessionIn(Schema):
     held_at = Instant(allow_none=True, metadata={"description": "default now; never in the future nor before the "
                                                                 "mediation began"})
     mode = one_of(SESSION_MODES, required=True)
+    kind = one_of(SESSION_KINDS, load_default="mediation",
+                  metadata={"description": "mediation (人民调解记录) or investigation (人民调解调查记录)"})
     location = Text(255)
     notes = Text(20000)
     backdate_reason = _backdate_reason("held_at")

@@ -1,5 +1,6 @@
 """SQLAlchemy 2.0 typed models, one module per aggregate."""
 from mediation.models.access_log import AccessLog
+from mediation.models.attachment import Attachment
 from mediation.models.base import Base, utcnow
 from mediation.models.calendar import CalendarDay
 from mediation.models.committee import Committee
@@ -22,7 +23,7 @@ from mediation.models.report import ReportSnapshot, ReportSubscription
 from mediation.models.user import ApiToken, AuditEntry, User, WebSession
 
 __all__ = [
-    "AccessLog", "Agreement", "ApiToken", "Assignment", "AuditEntry", "Base", "CalendarDay", "CaseCounter",
+    "AccessLog", "Agreement", "ApiToken", "Assignment", "Attachment", "AuditEntry", "Base", "CalendarDay", "CaseCounter",
     "Committee", "Deadline", "Dispute", "Event", "FollowUp", "JobRun", "MediationSession", "Notification",
     "OrgPolicy", "OrgUnit", "Party", "PreparedMessage", "PreventionRecord", "ReportSnapshot", "ReportSubscription",
     "User", "WebSession", "utcnow",

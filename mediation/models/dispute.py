@@ -22,7 +22,9 @@ from mediation.models.enums import (
     PERFORMANCE,
     PREVENTION_KINDS,
     RISK_LEVELS,
+    SESSION_KINDS,
     SESSION_MODES,
+    SEXES,
     SOURCES,
 )
 from mediation.models.org import OrgUnit
@@ -123,6 +125,7 @@ class Party(Base):
     __table_args__ = (
         CheckConstraint(enum_check("role", PARTY_ROLES), name="role"),
         CheckConstraint(enum_check("kind", PARTY_KINDS), name="kind"),
+        CheckConstraint("sex IS NULL OR " + enum_check("sex", SEXES), name="sex"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -135,6 +138,10 @@ class Party(Base):
     id_number_index: Mapped[Optional[str]] = mapped_column(String(32), index=True)
     phone_index: Mapped[Optional[str]] = mapped_column(String(32), index=True)
     address: Mapped[Optional[str]] = mapped_column(String(255))
+    # optional particulars of the Ministry's forms; sex (and age) are read from the ID number when absent
+    sex: Mapped[Optional[str]] = mapped_column(String(8))
+    ethnicity: Mapped[Optional[str]] = mapped_column(String(32))
+    occupation: Mapped[Optional[str]] = mapped_column(String(120))
 
     dispute: Mapped[Dispute] = relationship(back_populates="parties")
 
@@ -187,12 +194,14 @@ class MediationSession(Base):
     """调解记录: one sitting of the mediation."""
 
     __tablename__ = "mediation_session"
-    __table_args__ = (CheckConstraint(enum_check("mode", SESSION_MODES), name="mode"),)
+    __table_args__ = (CheckConstraint(enum_check("mode", SESSION_MODES), name="mode"),
+                      CheckConstraint(enum_check("kind", SESSION_KINDS), name="kind"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dispute_id: Mapped[int] = mapped_column(ForeignKey("dispute.id"), index=True)
     held_at: Mapped[datetime] = mapped_column(UTCDateTime)
     mode: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16), default="mediation", server_default="mediation")
     location: Mapped[str] = mapped_column(String(255), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
     recorded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
