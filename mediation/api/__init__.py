@@ -38,13 +38,18 @@ def _swagger_ui_dir() -> Path:
 
 
 def _every_operation_may_fail(api: Api) -> None:
-    """An unexpected error (500, `internal_error`) can happen anywhere: every operation documents it."""
-    error = {"description": "Internal Server Error",
-             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-    for operations in api.spec._paths.values():
+    """An unexpected error (500, `internal_error`) can happen anywhere, and so can a 403
+    `password_change_required` on every authenticated route after a reset: every operation
+    documents both."""
+    content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for path, operations in api.spec._paths.items():
         for method, operation in operations.items():
             if method in ("get", "put", "post", "delete", "patch") and isinstance(operation, dict):
-                operation.setdefault("responses", {}).setdefault("500", error)
+                responses = operation.setdefault("responses", {})
+                responses.setdefault("500", {"description": "Internal Server Error", "content": content})
+                if path != PREFIX + "/auth/token" and not path.startswith(PREFIX + "/openapi"):
+                    responses.setdefault("403", {"description": "Forbidden (also password_change_required after "
+                                                                "a reset)", "content": content})
 
 
 DISPUTE = PREFIX + "/disputes/{dispute_id}"

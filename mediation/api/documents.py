@@ -135,9 +135,9 @@ def list_attachments(dispute_id: int):
 
 @blp.route(f"/<{ID}:dispute_id>/attachments/<{ID}:attachment_id>", methods=["GET"])
 @blp.response(200, None, **{"description": "the file"})
-@blp.doc(responses={"200": {"content": {"application/octet-stream": {"schema": {"type": "string",
-                                                                                "format": "binary"}}},
-                            "description": "the attached file as uploaded"}})
+@blp.doc(responses={"200": {"content": {kind: {"schema": {"type": "string", "format": "binary"}}
+                                        for kind in ("image/jpeg", "image/png", "application/pdf")},
+                            "description": "the attached file as uploaded (JPEG, PNG or PDF)"}})
 @blp.errors(401, 404)
 def get_attachment(dispute_id: int, attachment_id: int):
     """One attachment's content (checked against its SHA-256)."""

@@ -63,7 +63,8 @@ def visible_dispute(dispute_id: int, actor: Optional[User] = None) -> Dispute:
     something else of it (its events), so they do not load its records."""
     if not isinstance(dispute_id, int) or isinstance(dispute_id, bool):
         raise NotFound("no such dispute")
-    return access.ensure_dispute_visible(actor, db.session.get(Dispute, dispute_id))
+    dispute = db.session.scalars(select(Dispute).where(Dispute.id == dispute_id, access.disputes_clause(actor))).first()
+    return access.ensure_dispute_visible(actor, dispute)  # the scope in the one query, as load_dispute does
 
 
 def _like_pattern(q: str) -> str:
@@ -74,7 +75,7 @@ def search_clause(q: str):
     """`q` in the case number, the summary or a party's name (substring).
 
     On PostgreSQL a `q` of two characters or more goes through the bigram GIN indexes of migration
-    0009 (`text_bigrams(x) @> text_bigrams(q)`: every two-character piece of `q` occurs in `x`,
+    0011 (`text_bigrams(x) @> text_bigrams(q)`: every two-character piece of `q` occurs in `x`,
     which a Chinese name of two characters is), then LIKE checks the candidates. pg_trgm cannot
     serve a two-character pattern; SQLite and one-character queries use LIKE alone.
     """

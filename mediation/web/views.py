@@ -115,8 +115,8 @@ def change_password():
             errors["confirm"] = [_("Does not match the new password.")]
         else:
             try:
-                user = users.set_password(current_user.username, form.password.data, current_user,
-                                          form.current_password.data)
+                actor = current_user._get_current_object()  # the user, not the proxy (login_user keeps it)
+                user = users.set_password(actor.username, form.password.data, actor, form.current_password.data)
             except ValidationError as exc:
                 errors = exc.fields
             else:  # every session of the user ended with the change: this one goes on as a new one

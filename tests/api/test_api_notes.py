@@ -19,7 +19,7 @@ def test_an_unknown_body_field_is_422_naming_it_and_changes_nothing(world, as_us
     before = row_counts()
     error = error_of(api.post("/orgs", {"code": "X1", "name": "某村", "level": "village",
                                         "parent": world.t1.code, "nmae": "typo"}), 422, "validation_error")
-    assert error["details"]["fields"] == {"nmae": ["Unknown field."]}
+    assert error["details"]["fields"] == {"nmae": ["不是可识别的字段"]}  # "is not a known field", in Chinese
     assert row_counts() == before
 
 

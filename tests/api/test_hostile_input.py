@@ -67,7 +67,7 @@ def test_org_and_committee_names_with_line_breaks_are_refused(world, as_user, na
     before = snapshot()
     error = error_of(api.post("/orgs", {"code": factories.uniq("VX"), "name": name, "level": "village",
                                         "parent": world.t1.code}), 422, "validation_error")
-    assert "line" in error["details"]["fields"]["name"][0]
+    assert "单行" in error["details"]["fields"]["name"][0]  # "must be one line …", in the caller's Chinese
     error = error_of(api.post("/committees", {"code": factories.uniq("C"), "name": name, "org": world.v1.code,
                                               "kind": "people", "specialties": []}), 422, "validation_error")
     assert list(error["details"]["fields"]) == ["name"]

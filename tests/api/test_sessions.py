@@ -131,10 +131,10 @@ def test_a_reset_user_must_change_the_password_on_the_web(world, client, db):
     new_request_globals()
     r = client.post("/password", data={"current_password": NEW, "password": "Another-long-pass-1",
                                        "confirm": "Another-long-pass-2"})
-    assert r.status_code == 422 and "does not match" in r.get_data(as_text=True)
+    assert r.status_code == 422 and "与新密码不一致" in r.get_data(as_text=True)  # "does not match the new password"
     new_request_globals()
     r = client.post("/password", data={"current_password": NEW, "password": "12345678", "confirm": "12345678"})
-    assert r.status_code == 422 and "at least 10 characters" in r.get_data(as_text=True)
+    assert r.status_code == 422 and "至少 10 个字符" in r.get_data(as_text=True)  # "at least 10 characters"
     new_request_globals()
     r = client.post("/password", data={"current_password": NEW, "password": "Another-long-pass-1",
                                        "confirm": "Another-long-pass-1"})

@@ -55,7 +55,9 @@ def _rich(world, n: int) -> list:
     for _ in range(n):
         d = dispute_in("follow_up", world.cv1)
         d = fire(d, "record_follow_up", performance="partial")
-        cases.record_prevention(d.id, {"kind": "civil_to_criminal", "people": 2}, actor=None)
+        cases.record_prevention(d.id, {"kind": "civil_to_criminal", "people": 2,  # dated within the mediation
+                                       "occurred_at": d.concluded_at.isoformat(), "backdate_reason": "纸质记录补录"},
+                                actor=None)
         made.append(d)
     return made
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import g, has_app_context
 
-REQUEST_STATE = ("_login_user", "csrf_token", "csrf_valid", "csrf_expired", "_flask_babel")
+REQUEST_STATE = ("_login_user", "csrf_token", "csrf_valid", "csrf_expired", "_flask_babel", "actor", "request_id")
 
 
 def clear_request_state() -> None:
