@@ -280,7 +280,7 @@ def test_bad_particulars_are_refused(world):
 
 
 def test_control_characters_in_free_text_do_not_break_a_document(world):
-    d = dispute_in("in_mediation", world.cv1, summary="通道\x0b纠纷\x00")
+    d = dispute_in("in_mediation", world.cv1, summary="通道\x0b纠纷\x01")
     cases.record_session(d.id, {"mode": "phone", "notes": "陈述\x1f完毕\x07"}, actor=world.m1)
     text = text_of(service.render_casefile(d.id, world.m1).content)
     assert "通道纠纷" in text and "陈述完毕" in text

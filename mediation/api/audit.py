@@ -1,12 +1,14 @@
 """The audit of administration: /audit (administrators only)."""
 from __future__ import annotations
 
-from marshmallow import fields
+from flask_babel import lazy_gettext as _l
+from marshmallow import fields, validate
 
 from mediation.api.blueprint import Blueprint
 from mediation.api.schemas import Instant, PageArgs, Schema, one_of, page_of
 from mediation.api.security import current_actor
 from mediation.common import audit
+from mediation.orgs.schemas import USERNAME_PATTERN
 
 blp = Blueprint("audit", __name__, url_prefix="/audit",
                 description="Audit of administration (管理操作日志): changes to users, orgs, committees, policies "
@@ -14,7 +16,8 @@ blp = Blueprint("audit", __name__, url_prefix="/audit",
 
 
 class AuditArgs(PageArgs):
-    actor = fields.String(metadata={"description": "username of who made the change (any case)"})
+    actor = fields.String(validate=validate.Regexp(USERNAME_PATTERN, error=_l("is not a username")),
+                          metadata={"description": "username of who made the change (any case)"})
     kind = one_of(audit.KINDS)
     start = Instant(data_key="from", metadata={"description": "from this time on (ISO 8601; a date is its midnight, "
                                                               "Asia/Shanghai)"})

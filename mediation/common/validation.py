@@ -158,6 +158,8 @@ class Text(fields.String):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         if not isinstance(value, str):
             raise ma.ValidationError(_("must be text"))
+        if "\x00" in value:  # no database stores it as text (PostgreSQL refuses it)
+            raise ma.ValidationError(_("must not contain NUL characters"))
         return value
 
 
