@@ -167,11 +167,10 @@ class OneLine(Text):
     """A name shown in headers and subjects: one line, no control characters."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        value = super()._deserialize(value, attr, data, **kwargs)
         # C0/C1 controls (CR, LF, NUL, U+0085 …) and the Unicode line and paragraph separators
-        if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value):
+        if isinstance(value, str) and any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value):
             raise ma.ValidationError(_("must be one line without control characters"))
-        return value
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class Email(fields.String):
