@@ -57,6 +57,19 @@ class Schema(ma.Schema):
                 break
         field_obj.error_messages = {**field_obj.error_messages, **messages}
 
+    @ma.pre_load
+    def no_nul(self, data: Any, **kwargs: Any) -> Any:
+        """A NUL character is refused in every string an input carries (body or query): no database
+        stores it as text, and PostgreSQL answers it with an error (issue 13's fuzzer found it)."""
+        if isinstance(data, Mapping):
+            bad = {key: [_("must not contain NUL characters")] for key, value in data.items()
+                   if not isinstance(self.fields.get(key), OneLine)  # which says "one line" itself
+                   and (isinstance(value, str) and "\x00" in value)
+                   or (isinstance(value, list) and any(isinstance(v, str) and "\x00" in v for v in value))}
+            if bad:
+                raise ma.ValidationError(bad)
+        return data
+
 
 # -- field types -------------------------------------------------------------------------------
 class Money(fields.Field):
