@@ -60,7 +60,7 @@ audit: $(STAMP)
 # Before a release: schemathesis with every phase and 100 examples per operation (about five
 # minutes; docs/api-notes.md). FUZZ_SEED=… replays a run; TEST_DATABASE_URL as for `make test`.
 fuzz: $(STAMP) $(MO)
-	@FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} FUZZ_TIMEOUT=$${FUZZ_TIMEOUT:-1500} \
+	@FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} FUZZ_TIMEOUT=$${FUZZ_TIMEOUT:-1500} FUZZ_SEED=$${FUZZ_SEED:-$$RANDOM$$RANDOM} \
 		$(BIN)/pytest tests/api/test_fuzz.py -s $(PYTEST_ARGS)
 
 lint: $(STAMP)
